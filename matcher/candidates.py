@@ -1,0 +1,153 @@
+"""Candidate pairs: every (resource, need) that may become a project.
+
+Computed in bulk, never pair by pair in Python:
+
+1. per category, a k-d tree over the resources' 3-D positions answers a ball
+   query for each need (radius = the largest limit that can apply), in chunks
+   of needs so memory stays bounded;
+2. the exact haversine distance filters by ``min(global, resource, need)``;
+3. required tags and time windows are subset tests on bitsets, computed once
+   per distinct (need set, resource set) combination;
+4. forbidden pairs are dropped; locked pairs are added (or marked) with their
+   quantity, rules 2-4 waived.
+
+The result is one pairs table (:class:`Pairs`), sorted by need, then distance,
+then resource.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from . import windows as win
+from .bitsets import subset_by_pattern, tag_bits
+from .geo import chord_for, haversine_m, to_xyz
+from .tables import RoundTables
+
+NEED_CHUNK = 8192
+
+
+@dataclass(frozen=True, eq=False)
+class Pairs:
+    """One row per candidate pair (arrays of equal length)."""
+
+    res: np.ndarray  # int32 resource index
+    need: np.ndarray  # int32 need index
+    dist_m: np.ndarray  # float64 haversine metres
+    dist: np.ndarray  # int64 rounded metres (the objective's unit)
+    lock: np.ndarray  # int64 locked quantity, 0 when not locked
+
+    def __len__(self) -> int:
+        return int(self.res.size)
+
+    def take(self, idx: np.ndarray) -> "Pairs":
+        return Pairs(self.res[idx], self.need[idx], self.dist_m[idx], self.dist[idx], self.lock[idx])
+
+    @property
+    def locked(self) -> np.ndarray:
+        return self.lock > 0
+
+
+def group_by(codes: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """Indices of each code 0..n_groups-1 (stable)."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+    return [order[bounds[g]: bounds[g + 1]] for g in range(n_groups)]
+
+
+def _within_distance(t: RoundTables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(res, need, metres) for same-category pairs within their distance limit."""
+    ncat = len(t.categories)
+    res_by_cat = group_by(t.res_cat, ncat)
+    need_by_cat = group_by(t.need_cat, ncat)
+    out_r, out_n, out_d = [], [], []
+    for c in range(ncat):
+        R, N = res_by_cat[c], need_by_cat[c]
+        if R.size == 0 or N.size == 0:
+            continue
+        tree = cKDTree(to_xyz(t.res_lat[R], t.res_lon[R]))
+        widest_res = min(t.max_distance_m, float(np.max(t.res_max_dist[R])))
+        for lo in range(0, N.size, NEED_CHUNK):
+            Nc = N[lo: lo + NEED_CHUNK]
+            radius = np.minimum(widest_res, t.need_max_dist[Nc])
+            hits = tree.query_ball_point(to_xyz(t.need_lat[Nc], t.need_lon[Nc]), chord_for(radius),
+                                         return_sorted=False)
+            counts = np.fromiter(map(len, hits), dtype=np.int64, count=Nc.size)
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            ri = R[np.fromiter(chain.from_iterable(hits), dtype=np.int64, count=total)]
+            nj = np.repeat(Nc, counts)
+            d = haversine_m(t.res_lat[ri], t.res_lon[ri], t.need_lat[nj], t.need_lon[nj])
+            keep = d <= t.pair_limit(ri, nj)
+            out_r.append(ri[keep])
+            out_n.append(nj[keep])
+            out_d.append(d[keep])
+    if not out_r:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0)
+    return np.concatenate(out_r), np.concatenate(out_n), np.concatenate(out_d)
+
+
+def tags_ok(t: RoundTables, ri: np.ndarray, nj: np.ndarray) -> np.ndarray:
+    """Rule 2: every required tag of the need is a tag of the resource."""
+    vocab: dict[str, int] = {}
+    need_sets = np.unique(t.need_tagset)
+    for s in need_sets:
+        for tag in sorted(t.tag_sets[s]):
+            vocab.setdefault(tag, len(vocab))
+    ok = np.ones(ri.size, dtype=bool)
+    if not vocab:
+        return ok
+    bits = tag_bits(t.tag_sets, vocab)
+    has_req = np.array([len(s) > 0 for s in t.tag_sets], dtype=bool)
+    sel = np.flatnonzero(has_req[t.need_tagset[nj]])
+    ok[sel] = subset_by_pattern(bits, bits, t.need_tagset[nj[sel]], t.res_tagset[ri[sel]])
+    return ok
+
+
+def windows_ok(t: RoundTables, ri: np.ndarray, nj: np.ndarray) -> np.ndarray:
+    """Rule 4: the resource's windows cover every minute of the need's."""
+    ok = np.ones(ri.size, dtype=bool)
+    sel = np.flatnonzero((t.need_win[nj] >= 0) & (t.res_win[ri] >= 0))
+    if sel.size:
+        bits = win.packed_patterns(t.window_patterns)
+        ok[sel] = subset_by_pattern(bits, bits, t.need_win[nj[sel]], t.res_win[ri[sel]])
+    return ok
+
+
+def pair_keys(res: np.ndarray, need: np.ndarray, n_need: int) -> np.ndarray:
+    return res.astype(np.int64) * max(1, n_need) + need.astype(np.int64)
+
+
+def candidate_pairs(t: RoundTables) -> Pairs:
+    """All eligible pairs plus the locked ones, sorted by need, distance, resource."""
+    ri, nj, d = _within_distance(t)
+    keep = tags_ok(t, ri, nj)
+    keep &= windows_ok(t, ri, nj)
+    if t.forbid_res.size:
+        keep &= ~np.isin(pair_keys(ri, nj, t.n_need), pair_keys(t.forbid_res, t.forbid_need, t.n_need))
+    ri, nj, d = ri[keep], nj[keep], d[keep]
+    lock = np.zeros(ri.size, dtype=np.int64)
+    if t.lock_res.size:
+        keys = pair_keys(ri, nj, t.n_need)
+        lkeys = pair_keys(t.lock_res, t.lock_need, t.n_need)
+        order = np.argsort(keys)
+        pos = np.searchsorted(keys[order], lkeys)
+        pos_c = np.minimum(pos, max(0, keys.size - 1))
+        found = (keys.size > 0) & (keys[order][pos_c] == lkeys) if keys.size else np.zeros(lkeys.size, dtype=bool)
+        lock[order[pos_c[found]]] = t.lock_qty[found]
+        extra = ~found
+        if extra.any():
+            er, en = t.lock_res[extra], t.lock_need[extra]
+            ed = haversine_m(t.res_lat[er], t.res_lon[er], t.need_lat[en], t.need_lon[en])
+            ri = np.concatenate([ri, er])
+            nj = np.concatenate([nj, en])
+            d = np.concatenate([d, ed])
+            lock = np.concatenate([lock, t.lock_qty[extra]])
+    dist = np.rint(d).astype(np.int64)
+    order = np.lexsort((ri, dist, nj))
+    return Pairs(ri[order].astype(np.int32), nj[order].astype(np.int32), d[order], dist[order], lock[order])

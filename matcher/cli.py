@@ -1,0 +1,158 @@
+"""``matcher`` command line: solve and validate rounds, run the demo.
+
+Exit codes: 0 a result was written (whatever its status), 2 the input or the
+options cannot be used (messages on stderr, one per problem, with field
+paths), 70 matcher failed internally.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from . import solvers
+from .errors import InputError, InternalError
+from .output import to_json
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70
+DEMO_ROUND = Path(__file__).parent / "data" / "demo_round.json"
+
+
+def read_input(path: str) -> bytes:
+    """Read a file or ``-`` (stdin) as bytes, with a clean error when impossible."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except IsADirectoryError:
+        raise click.ClickException(f"{path}: is a directory, not a round file")
+    except FileNotFoundError:
+        raise click.ClickException(f"{path}: no such file")
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read ({exc.strerror})")
+
+
+def fail_input(exc: InputError, source: str) -> None:
+    click.echo(f"error: {source}: {exc.title}", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+class Progress:
+    """Progress lines on stderr for long solves (after the first second, at most twice a second)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, message: str) -> None:
+        now = time.perf_counter() - self.start
+        if self.enabled and now >= 1.0 and now - self.last >= 0.5:
+            self.last = now
+            click.echo(f"  [{now:6.1f}s] {message}", err=True)
+
+
+def summary(doc: dict, name: str | None, written: str | None) -> str:
+    obj, k, st = doc["objective"], doc["kpis"], doc["stats"]
+    lines = [f"{name or 'round'}: {doc['status']} ({doc['solver']})"]
+    if doc.get("message"):
+        lines.append(f"  note      {doc['message']}")
+    lines.append(f"  served    {k['served_quantity']} / {k['demand_quantity']} units "
+                 f"({k['coverage'] * 100:.1f} %), weighted coverage {k['weighted_coverage'] * 100:.1f} %")
+    bound = obj.get("bound_served_value")
+    lines.append(f"  value     {obj['served_value']}" + (f" (bound {bound})" if bound is not None else "")
+                 + f", distance {obj['total_distance_m']:,} m, mean walk {k['mean_walk_minutes']} min")
+    reasons = Counter(u["reason"] for u in doc["unmet"])
+    why = ", ".join(f"{r} {n}" for r, n in reasons.most_common())
+    lines.append(f"  projects  {len(doc['projects'])}; needs short {len(doc['unmet'])}" + (f" ({why})" if why else ""))
+    if "total_seconds" in st:
+        lines.append(f"  time      {st['total_seconds']:.2f} s (solve {st['solve_seconds']:.2f} s), "
+                     f"{st['candidate_pairs']:,} candidate pairs")
+    if written:
+        lines.append(f"  written   {written}")
+    return "\n".join(lines)
+
+
+@click.group()
+@click.version_option(package_name="matcher")
+def main() -> None:
+    """matcher: optimal matching of resource lists to need lists (三单)."""
+
+
+@main.command()
+@click.argument("round_file", metavar="ROUND.json")
+@click.option("-o", "--output", "output", metavar="RESULT.json", help="Write the output document here (default: stdout).")
+@click.option("--solver", type=click.Choice(solvers.names()), help="Override params.solver.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Override params.time_limit_s (seconds).")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True, help="Solver threads (0 = all cores).")
+@click.option("--no-timings", is_flag=True, help="Leave timings out, so equal inputs give byte-identical files.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary and no progress.")
+def solve(round_file: str, output: str | None, solver: str | None, time_limit: float | None, workers: int,
+          no_timings: bool, quiet: bool) -> None:
+    """Solve a round document and write the output document."""
+    from .service import solve_round
+
+    data = read_input(round_file)
+    progress = Progress(enabled=not quiet)
+    try:
+        result = solve_round(data, source=round_file, solver=solver, time_limit_s=time_limit, workers=workers,
+                             progress=progress, timings=not no_timings)
+    except InputError as exc:
+        fail_input(exc, round_file)
+    except InternalError as exc:
+        click.echo(f"internal error: {exc}", err=True)
+        sys.exit(EXIT_INTERNAL)
+    text = result.json()
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"{output}: cannot write ({exc.strerror})")
+    else:
+        sys.stdout.write(text)
+    if not quiet:
+        click.echo(summary(result.document, result.prepared.round.name, output), err=output is None)
+
+
+@main.command()
+@click.argument("round_file", metavar="ROUND.json")
+def validate(round_file: str) -> None:
+    """Check a round document without solving it."""
+    from .service import prepare
+
+    try:
+        prep = prepare(read_input(round_file), source=round_file)
+    except InputError as exc:
+        fail_input(exc, round_file)
+    click.echo(f"{round_file}: valid round ({prep.tables.n_res} resources, {prep.tables.n_need} needs, "
+               f"{len(prep.pairs):,} candidate pairs)")
+
+
+@main.command()
+@click.option("-o", "--output", "output", metavar="RESULT.json", help="Also write the output document here.")
+def demo(output: str | None) -> None:
+    """Solve the bundled demo round (西城 tidal parking) and print the summary."""
+    from .service import solve_round
+
+    result = solve_round(DEMO_ROUND.read_bytes(), source=str(DEMO_ROUND))
+    if output:
+        Path(output).write_text(result.json(), encoding="utf-8")
+    click.echo(summary(result.document, result.prepared.round.name, output))
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the round input document."""
+    from .model import Round
+
+    click.echo(to_json(Round.model_json_schema()), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

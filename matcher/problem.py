@@ -1,0 +1,160 @@
+"""The arrays-only problem handed to solvers, and what they hand back.
+
+Solvers never see ids or JSON: a :class:`Problem` is integer arrays over
+resources (``cap``, ``min_qty``, ``group``), needs (``qty``, ``weight``,
+``aon``), provider groups (``group_limit``) and candidate pairs (``pair_res``,
+``pair_need``, ``pair_dist``, ``pair_lock``). A :class:`Solution` is one
+integer quantity per pair plus a :class:`Status`.
+
+The objective is lexicographic: maximize ``sum(weight[need] * x)``, then
+minimize ``sum(dist * x)``.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+NO_LIMIT = -1
+
+
+class Status(str, enum.Enum):
+    """One status set for every solver (native codes are mapped onto it)."""
+
+    OPTIMAL = "optimal"  # both objective levels proven
+    FEASIBLE = "feasible"  # a valid result, not proven optimal (time limit, greedy)
+    INFEASIBLE = "infeasible"  # proven: no result satisfies the rules (locks)
+    UNKNOWN = "unknown"  # stopped before any valid result was found
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    cap: np.ndarray  # int64 [n_res]
+    min_qty: np.ndarray  # int64 [n_res]
+    group: np.ndarray  # int32 [n_res] provider index
+    group_limit: np.ndarray  # int64 [n_groups], NO_LIMIT = none
+    qty: np.ndarray  # int64 [n_need]
+    weight: np.ndarray  # int64 [n_need]
+    aon: np.ndarray  # bool [n_need]
+    pair_res: np.ndarray  # int32 [P]
+    pair_need: np.ndarray  # int32 [P]
+    pair_dist: np.ndarray  # int64 [P]
+    pair_lock: np.ndarray  # int64 [P], 0 = free pair
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.pair_res.size)
+
+    @property
+    def locked(self) -> np.ndarray:
+        return self.pair_lock > 0
+
+    def pair_hi(self) -> np.ndarray:
+        """Largest quantity each pair can carry (its lock for locked pairs, 0 when unusable)."""
+        hi = np.minimum(self.cap[self.pair_res], self.qty[self.pair_need])
+        hi = np.where(hi >= self.min_qty[self.pair_res], hi, 0)
+        return np.where(self.locked, self.pair_lock, hi)
+
+    def restrict(self, pairs: np.ndarray) -> "Problem":
+        """The same resources and needs with only the given pairs (indices or mask)."""
+        return Problem(self.cap, self.min_qty, self.group, self.group_limit, self.qty, self.weight, self.aon,
+                       self.pair_res[pairs], self.pair_need[pairs], self.pair_dist[pairs], self.pair_lock[pairs])
+
+    def binding_groups(self) -> np.ndarray:
+        """Provider groups whose project limit can actually bind (more pairs than the limit)."""
+        usable = (self.pair_hi() > 0) | self.locked
+        counts = np.bincount(self.group[self.pair_res[usable]], minlength=self.group_limit.size)
+        return (self.group_limit >= 0) & (counts > self.group_limit)
+
+    def side_constrained_pairs(self) -> np.ndarray:
+        """Pairs whose feasibility needs more than capacities: a binding provider
+        limit, a minimum lot, an all-or-nothing need, or a lock those touch."""
+        binding = self.binding_groups()
+        usable = self.pair_hi() > 0
+        res_side = binding[self.group[self.pair_res]] | (usable & ~self.locked & (self.min_qty[self.pair_res] > 1))
+        need_side = self.aon[self.pair_need] & (self.qty[self.pair_need] > 1)
+        return res_side | need_side
+
+    def is_plain(self) -> bool:
+        """True when a min-cost flow models this problem exactly."""
+        return not bool(self.side_constrained_pairs().any())
+
+    def objective(self, x: np.ndarray) -> tuple[int, int, int]:
+        """(served value, total distance, served quantity) of quantities ``x``."""
+        x = np.asarray(x, dtype=np.int64)
+        return (int(np.dot(self.weight[self.pair_need], x)), int(np.dot(self.pair_dist, x)), int(x.sum()))
+
+    def value_upper_bound(self) -> int:
+        """A valid bound on the served value: each need capped by what its pairs can carry."""
+        reach = np.bincount(self.pair_need, weights=self.pair_hi(), minlength=self.qty.size).astype(np.int64)
+        return int(np.dot(self.weight, np.minimum(self.qty, reach)))
+
+
+@dataclass
+class SolveOptions:
+    time_limit_s: float = 60.0
+    workers: int = 0  # 0 = all cores
+    hint: Optional[np.ndarray] = None  # quantities per pair, a known feasible solution
+    progress: Optional[Callable[[str], None]] = None
+    should_stop: Optional[Callable[[], bool]] = None  # polled; True asks the solver to stop early
+
+    def say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+
+
+@dataclass
+class Solution:
+    status: Status
+    x: np.ndarray  # int64 quantity per pair
+    solver: str
+    served_value: int = 0
+    total_distance: int = 0
+    served_quantity: int = 0
+    bound_served_value: Optional[int] = None
+    message: str = ""
+    stats: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, problem: Problem, status: Status, x: np.ndarray, solver: str, bound: Optional[int] = None,
+           message: str = "", **stats) -> "Solution":
+        x = np.asarray(x, dtype=np.int64)
+        v, d, q = problem.objective(x)
+        if status is Status.OPTIMAL:
+            bound = v
+        return cls(status, x, solver, v, d, q, bound, message, dict(stats))
+
+    @classmethod
+    def empty(cls, problem: Problem, status: Status, solver: str, message: str = "") -> "Solution":
+        return cls(status, np.zeros(problem.n_pairs, dtype=np.int64), solver, 0, 0, 0, None, message)
+
+
+class NotApplicable(Exception):
+    """This solver cannot model this problem exactly (e.g. flow with minimum lots)."""
+
+
+def lock_conflicts(p: Problem) -> list[tuple[str, int, int, int]]:
+    """Locks that cannot all hold together: (kind, index, locked total, limit).
+
+    kind is ``resource`` (over capacity), ``need`` (over quantity) or
+    ``provider`` (more locked projects than ``max_projects``).
+    """
+    out: list[tuple[str, int, int, int]] = []
+    lk = p.locked
+    if not lk.any():
+        return out
+    used = np.bincount(p.pair_res[lk], weights=p.pair_lock[lk], minlength=p.cap.size).astype(np.int64)
+    for i in np.flatnonzero(used > p.cap):
+        out.append(("resource", int(i), int(used[i]), int(p.cap[i])))
+    got = np.bincount(p.pair_need[lk], weights=p.pair_lock[lk], minlength=p.qty.size).astype(np.int64)
+    for j in np.flatnonzero(got > p.qty):
+        out.append(("need", int(j), int(got[j]), int(p.qty[j])))
+    projects = np.bincount(p.group[p.pair_res[lk]], minlength=p.group_limit.size)
+    for g in np.flatnonzero((p.group_limit >= 0) & (projects > p.group_limit)):
+        out.append(("provider", int(g), int(projects[g]), int(p.group_limit[g])))
+    return out

@@ -1,0 +1,134 @@
+"""The one place that wires a round through matcher.
+
+parse -> validate -> tables -> candidate pairs -> problem -> solve -> verify
+-> KPIs and reasons -> output document. The CLI, the API and the what-if
+tools all call :func:`solve_round` (or :func:`prepare` + :func:`solve_prepared`
+to reuse candidate pairs across several solves).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from . import solvers
+from .candidates import Pairs, candidate_pairs
+from .errors import Problem as FieldProblem
+from .errors import UnsupportedSolverError, VerificationError
+from .model import Round
+from .output import build_output, to_json
+from .problem import NotApplicable, Problem, Solution, SolveOptions, Status, lock_conflicts
+from .tables import RoundTables, build_tables
+from .validation import parse_round
+from .verify import verify
+
+
+@dataclass
+class Prepared:
+    """A validated round with its candidate pairs, ready to solve (possibly many times)."""
+
+    round: Round
+    tables: RoundTables
+    pairs: Pairs
+    problem: Problem
+    seconds: dict = field(default_factory=dict)
+
+
+@dataclass
+class RoundResult:
+    prepared: Prepared
+    solution: Solution
+    document: dict
+
+    @property
+    def status(self) -> Status:
+        return self.solution.status
+
+    def json(self) -> str:
+        return to_json(self.document)
+
+
+def build_problem(t: RoundTables, pairs: Pairs) -> Problem:
+    return Problem(
+        cap=t.res_cap, min_qty=t.res_min_qty, group=t.res_provider, group_limit=t.prov_max_projects,
+        qty=t.need_qty, weight=t.need_weight, aon=t.need_aon,
+        pair_res=pairs.res, pair_need=pairs.need, pair_dist=pairs.dist, pair_lock=pairs.lock,
+    )
+
+
+def prepare(data: Any, source: str = "") -> Prepared:
+    """Validate a round document (bytes, text, dict or :class:`Round`) and compute its pairs."""
+    t0 = time.perf_counter()
+    rnd = data if isinstance(data, Round) else parse_round(data, source)
+    t1 = time.perf_counter()
+    tables = build_tables(rnd)
+    pairs = candidate_pairs(tables)
+    t2 = time.perf_counter()
+    problem = build_problem(tables, pairs)
+    return Prepared(rnd, tables, pairs, problem, {"parse_validate": t1 - t0, "candidates": t2 - t1})
+
+
+def _lock_message(t: RoundTables, conflicts) -> str:
+    parts = []
+    for kind, k, total, limit in conflicts:
+        if kind == "resource":
+            parts.append(f"resource {t.res_ids[k]}: locked {total} > capacity {limit}")
+        elif kind == "need":
+            parts.append(f"need {t.need_ids[k]}: locked {total} > quantity {limit}")
+        else:
+            parts.append(f"provider {t.prov_ids[k]}: {total} locked projects > max_projects {limit}")
+    return "locks cannot all hold together: " + "; ".join(parts)
+
+
+def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s: Optional[float] = None,
+                   workers: int = 0, progress: Optional[Callable[[str], None]] = None,
+                   should_stop: Optional[Callable[[], bool]] = None, timings: bool = True,
+                   hint: Optional[np.ndarray] = None) -> RoundResult:
+    """Solve a prepared round, verify the result and build the output document."""
+    t0 = time.perf_counter()
+    params = prep.round.params
+    name = solver or params.solver
+    limit = float(time_limit_s if time_limit_s is not None else params.time_limit_s)
+    t, pairs, problem = prep.tables, prep.pairs, prep.problem
+    conflicts = lock_conflicts(problem)
+    if conflicts:
+        sol = Solution.empty(problem, Status.INFEASIBLE, name, _lock_message(t, conflicts))
+    else:
+        options = SolveOptions(time_limit_s=limit, workers=workers, progress=progress,
+                               should_stop=should_stop, hint=hint)
+        try:
+            sol = solvers.get(name)(problem, options)
+        except NotApplicable as exc:
+            raise UnsupportedSolverError([FieldProblem("params.solver", f"{name!r} cannot solve this round: {exc}")]) from None
+    t1 = time.perf_counter()
+    if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
+        on = sol.x > 0
+        violations = verify(t, pairs.res[on], pairs.need[on], sol.x[on], sol.served_value, sol.total_distance)
+        if sol.status is Status.OPTIMAL and sol.bound_served_value != sol.served_value:
+            violations.append("optimal result whose bound differs from its value")
+        if violations:
+            raise VerificationError(name, violations)
+    t2 = time.perf_counter()
+    stats: dict[str, Any] = {
+        "providers": t.n_prov, "resources": t.n_res, "needs": t.n_need,
+        "candidate_pairs": int((~pairs.locked).sum()), "locked_pairs": int(pairs.locked.sum()),
+    }
+    for key in ("components", "components_flow", "components_cpsat"):
+        if key in sol.stats:
+            stats[key] = sol.stats[key]
+    document = build_output(t, pairs, sol, stats)
+    t3 = time.perf_counter()
+    if timings:
+        seconds = dict(prep.seconds)
+        seconds.update({"solve": t1 - t0, "verify": t2 - t1, "output": t3 - t2})
+        stats["solve_seconds"] = round(t1 - t0, 4)
+        stats["total_seconds"] = round(sum(seconds.values()), 4)
+        stats["stage_seconds"] = {k: round(v, 4) for k, v in seconds.items()}
+    return RoundResult(prep, sol, document)
+
+
+def solve_round(data: Any, *, source: str = "", **kwargs) -> RoundResult:
+    """Validate, solve, verify and report one round document. See :func:`solve_prepared`."""
+    return solve_prepared(prepare(data, source), **kwargs)

@@ -1,0 +1,48 @@
+"""Solver registry: one narrow interface, one file per solver, lazy imports.
+
+Every solver is a callable ``solve(problem, options) -> Solution`` that maps
+its native status codes onto :class:`matcher.problem.Status`. Solvers see only
+the arrays of a :class:`matcher.problem.Problem`, never ids or JSON.
+
+========  ==========================================================  =============
+name      what it does                                                 proves
+========  ==========================================================  =============
+greedy    most urgent need first, nearest resource with room left      never
+flow      OR-Tools min-cost flow, lexicographic costs                  plain rounds
+cpsat     OR-Tools CP-SAT, two levels (value, then distance)           every round
+auto      splits into independent parts, fastest exact solver each     every round
+========  ==========================================================  =============
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Callable
+
+from ..problem import Problem, Solution, SolveOptions
+
+SolverFn = Callable[[Problem, SolveOptions], Solution]
+
+_REGISTRY: dict[str, str] = {
+    "greedy": "matcher.solvers.greedy",
+    "flow": "matcher.solvers.flow",
+    "cpsat": "matcher.solvers.cpsat",
+    "auto": "matcher.solvers.auto",
+}
+
+
+def names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def get(name: str) -> SolverFn:
+    """The ``solve`` function of a registered solver (imported on first use)."""
+    try:
+        module = _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown solver {name!r}; known: {', '.join(_REGISTRY)}") from None
+    return import_module(module).solve
+
+
+def register(name: str, module: str) -> None:
+    """Add a solver module exposing ``solve(problem, options)``."""
+    _REGISTRY[name] = module

@@ -1,0 +1,87 @@
+"""The committee's hand method: most urgent need first, nearest resource with room.
+
+Needs are taken by priority weight (highest first), then in list order; each
+takes from its candidate resources nearest first, respecting capacities,
+minimum lots and provider limits; an all-or-nothing need that cannot be
+completed is rolled back. Locks are placed first. Never claims ``optimal``.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..problem import Problem, Solution, SolveOptions, Status
+
+NAME = "greedy"
+
+
+def greedy_quantities(p: Problem) -> np.ndarray | None:
+    """Greedy quantities per pair, or ``None`` when the locks could not be completed."""
+    x = p.pair_lock.copy()
+    lk = p.locked
+    cap_left = (p.cap - np.bincount(p.pair_res[lk], weights=p.pair_lock[lk], minlength=p.cap.size)).astype(np.int64)
+    qty_left = (p.qty - np.bincount(p.pair_need[lk], weights=p.pair_lock[lk], minlength=p.qty.size)).astype(np.int64)
+    projects = np.bincount(p.group[p.pair_res[lk]], minlength=p.group_limit.size).astype(np.int64)
+    if (cap_left < 0).any() or (qty_left < 0).any():
+        return None
+    free = np.flatnonzero(~lk)
+    if free.size == 0:
+        return x
+    # pairs grouped by need, nearest first; needs by weight desc then index
+    fneed = p.pair_need[free]
+    order = free[np.lexsort((p.pair_res[free], p.pair_dist[free], fneed, -p.weight[fneed]))]
+    need_of = p.pair_need[order]
+    starts = np.flatnonzero(np.r_[True, need_of[1:] != need_of[:-1]])
+    ends = np.r_[starts[1:], order.size]
+
+    cap_l, qty_l, proj = cap_left.tolist(), qty_left.tolist(), projects.tolist()
+    limit = p.group_limit.tolist()
+    minq = p.min_qty.tolist()
+    group = p.group.tolist()
+    res_of = p.pair_res[order].tolist()
+    order_l = order.tolist()
+    aon = p.aon.tolist()
+    xs = x.tolist()
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        j = int(need_of[s])
+        if qty_l[j] == 0:
+            continue
+        taken: list[tuple[int, int, int]] = []
+        for k in range(s, e):
+            if qty_l[j] == 0:
+                break
+            i = res_of[k]
+            g = group[i]
+            if limit[g] >= 0 and proj[g] >= limit[g]:
+                continue
+            amount = min(cap_l[i], qty_l[j])
+            if amount < minq[i] or amount <= 0:
+                continue
+            xs[order_l[k]] = amount
+            cap_l[i] -= amount
+            qty_l[j] -= amount
+            proj[g] += 1
+            taken.append((order_l[k], i, amount))
+        if aon[j] and qty_l[j] > 0:
+            for pair, i, amount in taken:  # roll back a partial all-or-nothing need
+                xs[pair] = 0
+                cap_l[i] += amount
+                qty_l[j] += amount
+                proj[group[i]] -= 1
+    x = np.asarray(xs, dtype=np.int64)
+    # a locked all-or-nothing need left partly served cannot be rolled back
+    got = np.bincount(p.pair_need, weights=x, minlength=p.qty.size).astype(np.int64)
+    if (p.aon & (got > 0) & (got < p.qty)).any():
+        return None
+    return x
+
+
+def solve(problem: Problem, options: SolveOptions) -> Solution:
+    t0 = time.perf_counter()
+    x = greedy_quantities(problem)
+    if x is None:
+        return Solution.empty(problem, Status.UNKNOWN, NAME,
+                              "greedy could not complete the locked all-or-nothing needs; try cpsat")
+    return Solution.of(problem, Status.FEASIBLE, x, NAME, bound=problem.value_upper_bound(),
+                       seconds=time.perf_counter() - t0)

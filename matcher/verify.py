@@ -1,0 +1,146 @@
+"""Independent check of a result against the round contract.
+
+Nothing here reuses the candidate-pair machinery: eligibility of each project
+is re-derived from the validated round (categories compared as strings, tags
+as Python sets, time windows as merged minute intervals, distance limits
+recomputed), and every rule of a feasible result is re-counted. The service
+refuses to release a result this module finds fault with.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .geo import haversine_m
+from .model import DAYS, Round
+from .tables import RoundTables
+
+_DAY = {d: i for i, d in enumerate(DAYS)}
+WEEK = 7 * 1440
+TOLERANCE_M = 1e-6
+
+
+def _intervals(windows) -> list[tuple[int, int]]:
+    """Merged [start, end) minute intervals of a window list within one week."""
+    raw: list[tuple[int, int]] = []
+    for w in windows:
+        sh, sm = map(int, w.start.split(":"))
+        eh, em = map(int, w.end.split(":"))
+        start, end = sh * 60 + sm, eh * 60 + em
+        if end <= start:
+            end += 1440
+        for d in set(w.days):
+            a, b = _DAY[d] * 1440 + start, _DAY[d] * 1440 + end
+            if b > WEEK:
+                raw.append((a, WEEK))
+                raw.append((0, b - WEEK))
+            else:
+                raw.append((a, b))
+    raw.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in raw:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def intervals_cover(outer: list[tuple[int, int]], inner: list[tuple[int, int]]) -> bool:
+    """Is every interval of ``inner`` inside the union ``outer`` (both merged)?"""
+    k = 0
+    for a, b in inner:
+        while k < len(outer) and outer[k][1] <= a:
+            k += 1
+        if k == len(outer) or outer[k][0] > a or outer[k][1] < b:
+            return False
+    return True
+
+
+def verify(t: RoundTables, res: np.ndarray, need: np.ndarray, qty: np.ndarray,
+           served_value: int | None = None, total_distance: int | None = None) -> list[str]:
+    """Every way the projects (resource index, need index, quantity) break the contract."""
+    rnd: Round = t.round
+    out: list[str] = []
+    res = np.asarray(res, dtype=np.int64)
+    need = np.asarray(need, dtype=np.int64)
+    qty = np.asarray(qty, dtype=np.int64)
+    R, N = rnd.resources, rnd.needs
+    locks = {(lk.resource_id, lk.need_id): lk.quantity for lk in rnd.locked}
+    forbidden = {(f.resource_id, f.need_id) for f in rnd.forbidden}
+
+    @lru_cache(maxsize=None)
+    def res_intervals(i: int):
+        return _intervals(R[i].windows)
+
+    @lru_cache(maxsize=None)
+    def need_intervals(j: int):
+        return _intervals(N[j].windows)
+
+    if res.size:
+        d = haversine_m(t.res_lat[res], t.res_lon[res], t.need_lat[need], t.need_lon[need])
+    else:
+        d = np.zeros(0)
+    seen: set[tuple[int, int]] = set()
+    for k, (i, j, q) in enumerate(zip(res.tolist(), need.tolist(), qty.tolist())):
+        r, n = R[i], N[j]
+        tag = f"project {r.id}->{n.id}"
+        if q < 1:
+            out.append(f"{tag}: quantity {q} < 1")
+        if (i, j) in seen:
+            out.append(f"{tag}: pair appears twice")
+        seen.add((i, j))
+        if r.category != n.category:
+            out.append(f"{tag}: category {r.category!r} != {n.category!r}")
+        lock = locks.get((r.id, n.id))
+        if lock is not None:
+            if q != lock:
+                out.append(f"{tag}: locked quantity is {lock}, got {q}")
+            continue
+        if q < r.min_quantity:
+            out.append(f"{tag}: quantity {q} below min_quantity {r.min_quantity}")
+        if not set(n.required_tags) <= set(r.tags):
+            out.append(f"{tag}: missing required tags {sorted(set(n.required_tags) - set(r.tags))}")
+        limit = min(x for x in (rnd.params.max_distance_m, r.max_distance_m, n.max_distance_m) if x is not None)
+        if d[k] > limit + TOLERANCE_M:
+            out.append(f"{tag}: distance {d[k]:.1f} m over the limit {limit} m")
+        if n.windows is not None and r.windows is not None:
+            if not intervals_cover(res_intervals(i), need_intervals(j)):
+                out.append(f"{tag}: resource windows do not cover the need's")
+        if (r.id, n.id) in forbidden:
+            out.append(f"{tag}: pair is forbidden")
+
+    if locks:
+        res_pos = {rid: i for i, rid in enumerate(t.res_ids)}
+        need_pos = {nid: j for j, nid in enumerate(t.need_ids)}
+        for rid, nid in locks:
+            if (res_pos[rid], need_pos[nid]) not in seen:
+                out.append(f"locked pair {rid}->{nid} missing")
+
+    used = np.bincount(res, weights=qty, minlength=len(R)).astype(np.int64)
+    for i in np.flatnonzero(used > np.array([r.capacity for r in R], dtype=np.int64)):
+        out.append(f"resource {R[i].id}: {used[i]} used > capacity {R[i].capacity}")
+    got = np.bincount(need, weights=qty, minlength=len(N)).astype(np.int64)
+    for j, n in enumerate(N):
+        if got[j] > n.quantity:
+            out.append(f"need {n.id}: {got[j]} served > quantity {n.quantity}")
+        elif n.all_or_nothing and 0 < got[j] < n.quantity:
+            out.append(f"need {n.id}: all_or_nothing but {got[j]} of {n.quantity} served")
+    per_provider: dict[str, int] = {}
+    for i in res.tolist():
+        pid = R[i].provider_id
+        per_provider[pid] = per_provider.get(pid, 0) + 1
+    limits = {p.id: p.max_projects for p in rnd.providers}
+    for pid, c in per_provider.items():
+        if limits.get(pid) is not None and c > limits[pid]:
+            out.append(f"provider {pid}: {c} projects > max_projects {limits[pid]}")
+
+    weights = rnd.params.weight_of()
+    value = sum(q * weights[N[j].priority] for j, q in zip(need.tolist(), qty.tolist()))
+    distance = int(sum(q * round(float(x)) for x, q in zip(d.tolist(), qty.tolist())))
+    if served_value is not None and served_value != value:
+        out.append(f"served_value {served_value} != recomputed {value}")
+    if total_distance is not None and total_distance != distance:
+        out.append(f"total_distance_m {total_distance} != recomputed {distance}")
+    return out
