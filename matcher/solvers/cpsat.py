@@ -19,6 +19,7 @@ import pandas as pd
 from ..problem import Problem, Solution, SolveOptions, Status
 
 NAME = "cpsat"
+DETERMINISTIC_PAIRS = 5000  # parts up to this many pairs run single-worker by default
 
 
 def _status(cp_model, code) -> Status:
@@ -87,7 +88,9 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         for xv, h in zip(x, np.asarray(hint)[usable].tolist()):
             m.add_hint(xv, int(h))
 
-    workers = options.workers or os.cpu_count() or 1
+    # one worker is deterministic (same input, same projects) and fast on small parts;
+    # large parts use every core unless the caller fixes the number of workers
+    workers = options.workers or (1 if len(f) <= DETERMINISTIC_PAIRS else (os.cpu_count() or 1))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = 0
