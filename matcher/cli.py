@@ -7,6 +7,7 @@ paths), 70 matcher failed internally.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -44,18 +45,46 @@ def fail_input(exc: InputError, source: str) -> None:
 
 
 class Progress:
-    """Progress lines on stderr for long solves (after the first second, at most twice a second)."""
+    """Progress on stderr for long solves.
 
-    def __init__(self, enabled: bool):
+    Nothing is shown for solves under a second. After that, new stage and
+    solver messages are printed (at most twice a second), and a heartbeat
+    repeats the current stage every few seconds while nothing else happens.
+    """
+
+    def __init__(self, enabled: bool, heartbeat_s: float = 5.0):
         self.enabled = enabled
         self.start = time.perf_counter()
         self.last = 0.0
+        self.current = "starting"
+        self.heartbeat_s = heartbeat_s
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def __call__(self, message: str) -> None:
+        self.current = message
         now = time.perf_counter() - self.start
         if self.enabled and now >= 1.0 and now - self.last >= 0.5:
-            self.last = now
-            click.echo(f"  [{now:6.1f}s] {message}", err=True)
+            self._print(now, message)
+
+    def _print(self, now: float, message: str) -> None:
+        self.last = now
+        click.echo(f"  [{now:6.1f}s] {message}", err=True)
+
+    def _beat(self) -> None:
+        while not self._done.wait(1.0):
+            now = time.perf_counter() - self.start
+            if now - self.last >= self.heartbeat_s:
+                self._print(now, f"{self.current} ...")
+
+    def __enter__(self) -> "Progress":
+        if self.enabled:
+            self._thread = threading.Thread(target=self._beat, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
 
 
 def summary(doc: dict, name: str | None, written: str | None) -> str:
@@ -99,10 +128,10 @@ def solve(round_file: str, output: str | None, solver: str | None, time_limit: f
     from .service import solve_round
 
     data = read_input(round_file)
-    progress = Progress(enabled=not quiet)
     try:
-        result = solve_round(data, source=round_file, solver=solver, time_limit_s=time_limit, workers=workers,
-                             progress=progress, timings=not no_timings)
+        with Progress(enabled=not quiet) as progress:
+            result = solve_round(data, source=round_file, solver=solver, time_limit_s=time_limit,
+                                 workers=workers, progress=progress, timings=not no_timings)
     except InputError as exc:
         fail_input(exc, round_file)
     except InternalError as exc:

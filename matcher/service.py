@@ -58,11 +58,14 @@ def build_problem(t: RoundTables, pairs: Pairs) -> Problem:
     )
 
 
-def prepare(data: Any, source: str = "") -> Prepared:
+def prepare(data: Any, source: str = "", progress: Optional[Callable[[str], None]] = None) -> Prepared:
     """Validate a round document (bytes, text, dict or :class:`Round`) and compute its pairs."""
+    say = progress or (lambda message: None)
     t0 = time.perf_counter()
+    say("validating the round")
     rnd = data if isinstance(data, Round) else parse_round(data, source)
     t1 = time.perf_counter()
+    say(f"computing candidate pairs ({len(rnd.resources):,} resources x {len(rnd.needs):,} needs)")
     tables = build_tables(rnd)
     pairs = candidate_pairs(tables)
     t2 = time.perf_counter()
@@ -98,12 +101,15 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
     else:
         options = SolveOptions(time_limit_s=limit, workers=workers, progress=progress,
                                should_stop=should_stop, hint=hint)
+        options.say(f"solving {len(pairs):,} candidate pairs with {name}")
         try:
             sol = solvers.get(name)(problem, options)
         except NotApplicable as exc:
             raise UnsupportedSolverError([FieldProblem("params.solver", f"{name!r} cannot solve this round: {exc}")]) from None
     t1 = time.perf_counter()
     if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
+        if progress is not None:
+            progress("verifying the result")
         on = sol.x > 0
         violations = verify(t, pairs.res[on], pairs.need[on], sol.x[on], sol.served_value, sol.total_distance)
         if sol.status is Status.OPTIMAL and sol.bound_served_value != sol.served_value:
@@ -131,4 +137,4 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
 
 def solve_round(data: Any, *, source: str = "", **kwargs) -> RoundResult:
     """Validate, solve, verify and report one round document. See :func:`solve_prepared`."""
-    return solve_prepared(prepare(data, source), **kwargs)
+    return solve_prepared(prepare(data, source, kwargs.get("progress")), **kwargs)

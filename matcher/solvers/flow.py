@@ -56,7 +56,8 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         return Solution.empty(p, Status.INFEASIBLE, NAME, "locked quantities exceed a capacity or a quantity")
 
     x = p.pair_lock.copy()
-    hi = np.minimum(cap_left[p.pair_res], qty_left[p.pair_need])
+    # pairs that can never reach their resource's minimum lot stay empty (pair_hi == 0)
+    hi = np.where(p.pair_hi() > 0, np.minimum(cap_left[p.pair_res], qty_left[p.pair_need]), 0)
     arcs = np.flatnonzero(~lk & (hi > 0))
     if arcs.size == 0:
         return Solution.of(p, Status.OPTIMAL, x, NAME, seconds=time.perf_counter() - t0)
