@@ -42,6 +42,36 @@ def ensure_venv() -> None:
     STAMP.write_text(want)
 
 
+BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk")
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def ensure_browser() -> None:
+    """The HTML report tests need a headless Chromium and CJK fonts (Debian: chromium, fonts-noto-cjk).
+
+    Installed with apt-get when missing and we are root with apt-get; otherwise those
+    tests skip with a reason. MATCHER_NO_BROWSER_INSTALL=1 turns this step off.
+    """
+    import shutil
+
+    have_browser = shutil.which("chromium") is not None or shutil.which("chromium-browser") is not None
+    if (have_browser and CJK_FONT.exists()) or os.environ.get("MATCHER_NO_BROWSER_INSTALL"):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        print("note: chromium / fonts-noto-cjk missing and cannot apt-get install them here "
+              "(not root or no apt-get): the HTML report browser tests will skip", flush=True)
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    print(f"installing {' '.join(BROWSER_PACKAGES)} for the report browser tests (apt-get) ...", flush=True)
+    try:
+        subprocess.run([apt, "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run([apt, "install", "-y", "-q", "--no-install-recommends", *BROWSER_PACKAGES],
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"note: apt-get install failed ({exc}): the HTML report browser tests will skip", flush=True)
+
+
 def main(argv: list[str]) -> int:
     task = argv[0] if argv else "help"
     if task not in ("demo", "test", "setup"):
@@ -52,6 +82,7 @@ def main(argv: list[str]) -> int:
         return 0
     if task == "demo":
         return subprocess.call([str(BIN / "matcher"), "demo", *argv[1:]], cwd=ROOT)
+    ensure_browser()
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT)
 
 

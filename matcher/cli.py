@@ -119,17 +119,34 @@ def main() -> None:
 @click.option("-o", "--output", "output", metavar="RESULT.json", help="Write the output document here (default: stdout).")
 @click.option("--solver", type=click.Choice(solvers.names()), help="Override params.solver.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Override params.time_limit_s (seconds).")
-@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True, help="Solver threads (0 = all cores).")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Solver threads (0 = all cores); with --scheduler local, the number of local Dask workers.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Solve the independent parts on a Dask cluster: tcp://HOST:8786, or 'local' for a "
+                   "local cluster of --workers processes (needs matcher[bench]).")
 @click.option("--no-timings", is_flag=True, help="Leave timings out, so equal inputs give byte-identical files.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no progress.")
 def solve(round_file: str, output: str | None, solver: str | None, time_limit: float | None, workers: int,
-          no_timings: bool, quiet: bool) -> None:
+          scheduler: str | None, no_timings: bool, quiet: bool) -> None:
     """Solve a round document and write the output document."""
+    import contextlib
+
+    from . import parallel
     from .service import solve_round
 
     data = read_input(round_file)
     try:
-        with Progress(enabled=not quiet) as progress:
+        with contextlib.ExitStack() as stack:
+            if scheduler:
+                try:
+                    runner = stack.enter_context(parallel.connect(scheduler, workers))
+                except ImportError:
+                    raise click.UsageError("--scheduler needs Dask: pip install 'matcher[bench]'")
+                except OSError as exc:
+                    raise click.ClickException(f"cannot reach the Dask scheduler {scheduler}: {exc}")
+                stack.enter_context(parallel.using(runner))
+                workers = 0 if scheduler == "local" else workers
+            progress = stack.enter_context(Progress(enabled=not quiet))
             result = solve_round(data, source=round_file, solver=solver, time_limit_s=time_limit,
                                  workers=workers, progress=progress, timings=not no_timings)
     except InputError as exc:
@@ -181,6 +198,21 @@ def schema() -> None:
     from .model import Round
 
     click.echo(to_json(Round.model_json_schema()), nl=False)
+
+
+from .whatif.cli import whatif as _whatif  # noqa: E402
+
+main.add_command(_whatif)
+
+from .lists_cli import lists as _lists, report as _report  # noqa: E402
+
+main.add_command(_lists)
+main.add_command(_report)
+
+from .api_cli import serve as _serve, token as _token, worker as _worker  # noqa: E402
+main.add_command(_serve)
+main.add_command(_token)
+main.add_command(_worker)
 
 
 if __name__ == "__main__":  # pragma: no cover

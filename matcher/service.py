@@ -103,7 +103,12 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
                                should_stop=should_stop, hint=hint)
         options.say(f"solving {len(pairs):,} candidate pairs with {name}")
         try:
-            sol = solvers.get(name)(problem, options)
+            solve_fn = solvers.get(name)
+        except KeyError:
+            raise UnsupportedSolverError([FieldProblem("params.solver", f"unknown solver {name!r}; known: "
+                                                       f"{', '.join(solvers.names())}")]) from None
+        try:
+            sol = solve_fn(problem, options)
         except NotApplicable as exc:
             raise UnsupportedSolverError([FieldProblem("params.solver", f"{name!r} cannot solve this round: {exc}")]) from None
     t1 = time.perf_counter()

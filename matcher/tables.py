@@ -96,7 +96,18 @@ def build_tables(rnd: Round) -> RoundTables:
     cat_codes, categories = _codes([r.category for r in res] + [n.category for n in needs])
     comm_codes, communities = _codes([n.community_id for n in needs])
     tag_ids, tag_sets = dedup([frozenset(r.tags) for r in res] + [frozenset(n.required_tags) for n in needs])
-    win_ids, patterns = dedup([win.key_of(r.windows) for r in res] + [win.key_of(n.windows) for n in needs])
+    memo: dict = {}  # few distinct window lists: compute each key once (by the raw fields)
+
+    def wkey(windows):
+        if windows is None:
+            return None
+        raw = tuple((w.days, w.start, w.end) for w in windows)
+        key = memo.get(raw)
+        if key is None:
+            key = memo[raw] = win.key_of(windows)
+        return key
+
+    win_ids, patterns = dedup([wkey(r.windows) for r in res] + [wkey(n.windows) for n in needs])
     weights = rnd.params.weight_of()
     weight_lut = np.array([0] + [weights[p] for p in range(1, 6)], dtype=np.int64)
     nr = len(res)

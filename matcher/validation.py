@@ -117,7 +117,12 @@ def parse_round(data: Any, source: str = "") -> Round:
     try:
         model = Round.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        # a list whose items failed is not "too short": report the items only
+        failed_lists = {tuple(e["loc"][:-1]) for e in errors if e["loc"] and isinstance(e["loc"][-1], int)}
+        for err in errors:
+            if err["type"] == "too_short" and tuple(err["loc"]) in failed_lists:
+                continue
             problems.append(Problem(path_of(err["loc"]), _message(err)))
     except RecursionError:
         problems.append(Problem(ROOT, "nested too deeply"))

@@ -7,23 +7,90 @@ of the round is the sum of the parts' optima, and the round is proven optimal
 when every part is.
 
 All plain parts (no binding provider limit, minimum lot or all-or-nothing
-need) go to one min-cost flow call; each other part goes to CP-SAT with a
-share of the time limit proportional to its size (unused time carries over).
+need) go to min-cost flow: one call when they are small, else one call per
+large part (small parts packed together). Separate flows per part are much
+faster than one flow over all of them (about 2.5x at 1.6M pairs), because the
+cost-scaling algorithm works to the widest cost range in its network. Each
+other part goes to CP-SAT with a share of the time limit proportional to its
+size (unused time carries over).
+
+The list of tasks depends on the round only. The current runner of
+:mod:`matcher.parallel` solves them: here one after the other, or on the
+workers of a Dask cluster, with the identical result.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Optional
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .. import parallel
 from ..problem import NotApplicable, Problem, Solution, SolveOptions, Status
 from . import cpsat, flow
 from .greedy import greedy_quantities
 
 NAME = "auto"
+FLOW_TASK_PAIRS = 100_000  # up to this many plain pairs: one flow call
+FLOW_PART_PAIRS = 10_000  # above: one flow per part at least this large
+
+
+def compact(p: Problem, sel: np.ndarray) -> Problem:
+    """The pairs ``sel`` as a problem of their own: only the resources, needs and
+    providers they touch, renumbered in their original order (so every solver
+    sees the same network as over :meth:`Problem.restrict`, only smaller to ship)."""
+    res, r_loc = np.unique(p.pair_res[sel], return_inverse=True)
+    need, n_loc = np.unique(p.pair_need[sel], return_inverse=True)
+    grp, g_loc = np.unique(p.group[res], return_inverse=True)
+    return Problem(cap=p.cap[res], min_qty=p.min_qty[res], group=g_loc.astype(np.int32),
+                   group_limit=p.group_limit[grp], qty=p.qty[need], weight=p.weight[need], aon=p.aon[need],
+                   pair_res=r_loc.astype(np.int32), pair_need=n_loc.astype(np.int32),
+                   pair_dist=p.pair_dist[sel], pair_lock=p.pair_lock[sel])
+
+
+def flow_batches(label: np.ndarray, plain: np.ndarray) -> list[np.ndarray]:
+    """Pair indices of each flow call: all plain parts in one call when they have
+    at most ``FLOW_TASK_PAIRS`` pairs; otherwise one call per part of at least
+    ``FLOW_PART_PAIRS`` pairs, the smaller parts packed in part order into calls
+    of about that many pairs."""
+    on = label >= 0
+    on[on] = plain[label[on]]
+    sel = np.flatnonzero(on)
+    if sel.size <= FLOW_TASK_PAIRS:
+        return [sel] if sel.size else []
+    sizes = np.bincount(label[sel], minlength=plain.size)
+    batch_of_part = np.zeros(plain.size, dtype=np.int64)
+    batch, filled = 0, 0
+    for c in np.flatnonzero(plain).tolist():
+        if sizes[c] >= FLOW_PART_PAIRS:  # a large part: a flow of its own
+            batch_of_part[c] = batch + (filled > 0)
+            batch += 1 + (filled > 0)
+            filled = 0
+            continue
+        batch_of_part[c] = batch
+        filled += int(sizes[c])
+        if filled >= FLOW_PART_PAIRS:
+            batch, filled = batch + 1, 0
+    of_pair = batch_of_part[label[sel]]
+    order = np.argsort(of_pair, kind="stable")
+    bounds = np.searchsorted(of_pair[order], np.arange(int(of_pair.max()) + 2))
+    return [sel[order[bounds[b]: bounds[b + 1]]] for b in range(bounds.size - 1) if bounds[b + 1] > bounds[b]]
+
+
+def run_task(task: tuple) -> Optional[Solution]:
+    """Solve one task (``kind, problem, time limit, workers, hint``) on a worker;
+    ``None`` when flow cannot model it."""
+    kind, sub, time_limit, workers, hint = task
+    options = SolveOptions(time_limit_s=time_limit, workers=workers, hint=hint)
+    if kind == "flow":
+        try:
+            return flow.solve(sub, options)
+        except NotApplicable:
+            return None
+    return cpsat.solve(sub, options)
 
 
 def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -66,20 +133,55 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
              "components_cpsat": int(needs_cpsat.sum())}
 
     cpsat_parts = list(np.flatnonzero(needs_cpsat))
+    runner = parallel.current()
     if n_flow:
-        sel = np.flatnonzero((label >= 0) & ~needs_cpsat[np.maximum(label, 0)])
-        sub = p.restrict(sel)
-        try:
-            sol = flow.solve(sub, options)
+        batches = flow_batches(label, ~needs_cpsat)
+        stats["flow_tasks"] = len(batches)
+        subs = [compact(p, sel) for sel in batches]
+        if runner.remote and len(subs) > 1:
+            order = sorted(range(len(subs)), key=lambda b: -subs[b].n_pairs)  # longest first
+            done = runner.map(run_task, [("flow", subs[b], options.time_limit_s, options.workers, None) for b in order])
+            sols = [None] * len(subs)
+            for b, sol in zip(order, done):
+                sols[b] = sol
+        else:
+            sols = []
+            for sub in subs:
+                try:
+                    sols.append(flow.solve(sub, options))
+                except NotApplicable:
+                    sols.append(None)
+        for sel, sub, sol in zip(batches, subs, sols):
+            if sol is None:  # cost range too wide for one flow: let CP-SAT take those parts
+                cpsat_parts = sorted(set(cpsat_parts) | set(np.unique(label[sel]).tolist()))
+                continue
             x[sel] = sol.x
             statuses.append(sol.status)
             bound += sol.bound_served_value if sol.bound_served_value is not None else sub.value_upper_bound()
-            if sol.message:
+            if sol.message and sol.message not in messages:
                 messages.append(sol.message)
-        except NotApplicable:  # cost range too wide for one flow: let CP-SAT take those parts
-            cpsat_parts = sorted(set(cpsat_parts) | set(np.flatnonzero(~needs_cpsat).tolist()))
     sizes = {c: int(n) for c, n in zip(*np.unique(label[label >= 0], return_counts=True))}
     left = sum(sizes.get(c, 0) for c in cpsat_parts)
+    if runner.remote and len(cpsat_parts) > 1:
+        # parts run side by side: each gets its share of the time left times the parallelism
+        ordered = sorted(cpsat_parts, key=lambda c: (-sizes.get(c, 0), c))
+        remaining = max(0.0, deadline - time.perf_counter())
+        fan = max(1, min(runner.workers, len(ordered)))
+        sels = [np.flatnonzero(label == c) for c in ordered]
+        subs = [compact(p, sel) for sel in sels]
+        tasks = [("cpsat", sub, max(0.05, min(remaining, remaining * fan * sizes[c] / max(1, left))),
+                  options.workers, greedy_quantities(sub)) for c, sub in zip(ordered, subs)]
+        options.say(f"auto: {len(tasks)} cpsat parts on {runner.workers} workers")
+        for sel, sub, sol in zip(sels, subs, runner.map(run_task, tasks)):
+            if sol.status is Status.UNKNOWN and not sub.locked.any():
+                sol = Solution.of(sub, Status.FEASIBLE, np.zeros(sub.n_pairs, dtype=np.int64), NAME,
+                                  bound=sub.value_upper_bound(), message=sol.message)
+            statuses.append(sol.status)
+            x[sel] = sol.x
+            bound += sol.bound_served_value if sol.bound_served_value is not None else sub.value_upper_bound()
+            if sol.message and sol.message not in messages:
+                messages.append(sol.message)
+        cpsat_parts = []
     for k, c in enumerate(sorted(cpsat_parts, key=lambda c: (-sizes.get(c, 0), c))):
         sel = np.flatnonzero(label == c)
         sub = p.restrict(sel)

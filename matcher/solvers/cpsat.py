@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 
 import numpy as np
@@ -107,7 +108,25 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
 
     def run(level: str) -> int:
         solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
-        return solver.solve(m, Watch(level))
+        if options.should_stop is None:
+            return solver.solve(m, Watch(level))
+        # should_stop is also polled off the solution callback, so that a stop
+        # request is honoured within a fraction of a second even while CP-SAT
+        # finds no new solution (proving bounds can take long).
+        finished = threading.Event()
+
+        def poll() -> None:
+            while not finished.wait(0.2):
+                if options.should_stop():
+                    solver.stop_search()
+
+        poller = threading.Thread(target=poll, name="cpsat-should-stop", daemon=True)
+        poller.start()
+        try:
+            return solver.solve(m, Watch(level))
+        finally:
+            finished.set()
+            poller.join()
 
     def values() -> np.ndarray:
         out = np.zeros(p.n_pairs, dtype=np.int64)

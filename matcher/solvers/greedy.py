@@ -26,8 +26,9 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
     if (cap_left < 0).any() or (qty_left < 0).any():
         return None
     free = np.flatnonzero(~lk)
-    if free.size == 0:
-        return x
+    if free.size == 0:  # only locks: still refuse a locked all-or-nothing need left partly served
+        got = np.bincount(p.pair_need, weights=x, minlength=p.qty.size).astype(np.int64)
+        return None if (p.aon & (got > 0) & (got < p.qty)).any() else x
     # pairs grouped by need, nearest first; needs by weight desc then index
     fneed = p.pair_need[free]
     order = free[np.lexsort((p.pair_res[free], p.pair_dist[free], fneed, -p.weight[fneed]))]

@@ -1,0 +1,119 @@
+"""Where the independent parts of a round are solved: here, or on a Dask cluster.
+
+:mod:`matcher.solvers.auto` splits a round into parts that share nothing and
+packs them into a fixed list of tasks (a function of the round only, never of
+the number of workers). A *runner* maps the task function over that list:
+
+* :class:`SerialRunner` (the default) solves the tasks one after the other in
+  this process;
+* :class:`DaskRunner` sends them to a Dask distributed cluster, either an
+  existing one (``tcp://HOST:8786``) or a :class:`distributed.LocalCluster`
+  started for the solve.
+
+Because the tasks and their inputs are the same either way and every solver
+is deterministic on a given input, a Dask solve returns exactly the result of
+the serial solve (same value, distance and projects).
+
+Solvers pick the runner up from a context variable, so nothing between the
+service and the solver has to pass it along::
+
+    with parallel.connect("tcp://10.0.0.5:8786") as runner, parallel.using(runner):
+        result = service.solve_round(data)
+
+Dask is an optional dependency (``pip install matcher[bench]``); it is only
+imported when a :class:`DaskRunner` is created.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+
+class SerialRunner:
+    """Solve the tasks here, one after the other."""
+
+    remote = False
+    workers = 1
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        return [fn(item) for item in items]
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "SerialRunner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class DaskRunner(SerialRunner):
+    """Map tasks over the workers of a Dask distributed cluster."""
+
+    remote = True
+
+    def __init__(self, client: Any, cluster: Any = None):
+        self.client = client
+        self.cluster = cluster  # owned (closed with the runner) when we started it
+
+    @property
+    def workers(self) -> int:  # type: ignore[override]
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        futures = self.client.map(fn, list(items), pure=False)
+        return self.client.gather(futures)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def local_cluster(workers: int = 0, processes: bool = True, threads_per_worker: int = 1) -> DaskRunner:
+    """Start a :class:`distributed.LocalCluster` with ``workers`` workers (0 = one per core)."""
+    from distributed import Client, LocalCluster
+
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=threads_per_worker, processes=processes,
+                           dashboard_address=None, silence_logs=40)
+    return DaskRunner(Client(cluster), cluster)
+
+
+def connect(scheduler: Optional[str] = None, workers: int = 0, processes: bool = True) -> SerialRunner:
+    """A runner for ``scheduler``: ``None`` = serial, ``"local"`` = a new local
+    cluster with ``workers`` workers, anything else = the address of a running
+    Dask scheduler (``tcp://HOST:8786``)."""
+    if not scheduler:
+        return SerialRunner()
+    if scheduler == "local":
+        return local_cluster(workers, processes=processes)
+    from distributed import Client
+
+    return DaskRunner(Client(scheduler))
+
+
+_current: contextvars.ContextVar[SerialRunner] = contextvars.ContextVar("matcher_runner", default=SerialRunner())
+
+
+def current() -> SerialRunner:
+    """The runner solvers should use now."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def using(runner: Optional[SerialRunner]) -> Iterator[SerialRunner]:
+    """Make ``runner`` the current one inside the block (``None`` keeps the current one)."""
+    if runner is None:
+        yield current()
+        return
+    token = _current.set(runner)
+    try:
+        yield runner
+    finally:
+        _current.reset(token)

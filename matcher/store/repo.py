@@ -1,0 +1,316 @@
+"""What the API and the worker do with the database, one short transaction each."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .db import Database
+from .models import FINAL, Committee, ProjectRow, RoundRow, StatusEvent, Token, utcnow
+
+PROJECT_FIELDS = ("project_id", "need_id", "resource_id", "provider_id", "community_id", "category",
+                  "quantity", "distance_m", "walk_minutes", "locked")
+
+
+def new_id() -> str:
+    """A round id nobody can guess (144 random bits, URL-safe)."""
+    return secrets.token_urlsafe(18)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def body_digest(data: Any) -> str:
+    """Digest of a decoded JSON document, independent of key order and spacing."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- committees and tokens -------------------------------------------------
+
+def create_token(db: Database, committee: str) -> str:
+    """A new bearer token for ``committee`` (created if new); only its sha256 is stored."""
+    token = secrets.token_urlsafe(32)
+
+    def run(s: Session) -> None:
+        c = s.scalar(select(Committee).where(Committee.name == committee))
+        if c is None:
+            c = Committee(id=secrets.token_hex(16), name=committee)
+            s.add(c)
+            s.flush()
+        s.add(Token(committee_id=c.id, token_hash=hash_token(token)))
+
+    db.write(run)
+    return token
+
+
+def committee_for_token(db: Database, token: str) -> Optional[str]:
+    with db.read() as s:
+        return s.scalar(select(Token.committee_id).where(Token.token_hash == hash_token(token),
+                                                          Token.revoked_at.is_(None)))
+
+
+# --- rounds ----------------------------------------------------------------
+
+def status_of_document(doc: dict) -> str:
+    """Round status for an output document: unknown (nothing found in time) is a failed solve."""
+    return doc["status"] if doc["status"] in ("optimal", "feasible", "infeasible") else "failed"
+
+
+def _event(s: Session, row: RoundRow, status: str, message: Optional[str] = None, at=None) -> None:
+    at = at or utcnow()
+    row.status, row.updated_at = status, at
+    s.add(StatusEvent(round_id=row.id, status=status, message=message, at=at))
+
+
+def _store_result(s: Session, row: RoundRow, doc: dict, status: str, extra_timings: dict) -> None:
+    row.output_json = json.dumps(doc, ensure_ascii=False)
+    row.message = doc.get("message")
+    stats = doc.get("stats", {})
+    row.solve_seconds = stats.get("total_seconds")
+    timings = {"stage_seconds": stats.get("stage_seconds"), **extra_timings}
+    row.timings_json = json.dumps(timings)
+    s.add_all(ProjectRow(round_id=row.id, **{k: p[k] for k in PROJECT_FIELDS}) for p in doc["projects"])
+    row.finished_at = utcnow()
+    row.lease_owner = row.lease_expires_at = None
+    _event(s, row, status, doc.get("message"), at=row.finished_at)
+
+
+@dataclass
+class NewRound:
+    committee_id: str
+    data: dict
+    digest: str
+    idempotency_key: Optional[str]
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before with another body."""
+
+
+def _existing(s: Session, new: NewRound) -> Optional[RoundRow]:
+    if new.idempotency_key is None:
+        return None
+    row = s.scalar(select(RoundRow).where(RoundRow.committee_id == new.committee_id,
+                                          RoundRow.idempotency_key == new.idempotency_key))
+    if row is not None and row.input_sha256 != new.digest:
+        raise IdempotencyConflict()
+    return row
+
+
+def find_idempotent(db: Database, new: NewRound) -> Optional[RoundRow]:
+    with db.read() as s:
+        return _existing(s, new)
+
+
+def create_round(db: Database, new: NewRound, document: Optional[dict] = None,
+                 failure: Optional[str] = None) -> tuple[RoundRow, bool]:
+    """Store a round: solved already (``document``), failed, or queued. Returns (row, created)."""
+
+    def run(s: Session) -> tuple[RoundRow, bool]:
+        old = _existing(s, new)
+        if old is not None:
+            return old, False
+        now = utcnow()
+        row = RoundRow(id=new_id(), committee_id=new.committee_id, name=new.data.get("name"), status="queued",
+                       input_json=json.dumps(new.data, ensure_ascii=False), input_sha256=new.digest,
+                       idempotency_key=new.idempotency_key, created_at=now, updated_at=now, attempts=0,
+                       cancel_requested=False)
+        s.add(row)
+        s.flush()
+        _event(s, row, "queued", at=now)
+        if document is not None:
+            row.started_at, row.attempts = now, 1
+            _event(s, row, "running", at=now)
+            _store_result(s, row, document, status_of_document(document), {"queued_seconds": 0.0})
+        elif failure is not None:
+            row.message, row.finished_at = failure, now
+            _event(s, row, "failed", failure, at=now)
+        s.flush()
+        return row, True
+
+    try:
+        return db.write(run)
+    except IntegrityError:  # a concurrent request with the same key won the race
+        row = find_idempotent(db, new)
+        if row is None:
+            raise
+        return row, False
+
+
+def get_round(db: Database, committee_id: str, round_id: str) -> Optional[RoundRow]:
+    with db.read() as s:
+        row = s.scalar(select(RoundRow).where(RoundRow.id == round_id, RoundRow.committee_id == committee_id))
+        if row is not None:
+            row.events  # load the history while the session is open
+        return row
+
+
+def list_rounds(db: Database, committee_id: str, offset: int, limit: int,
+                status: Optional[str] = None) -> tuple[list[RoundRow], int]:
+    with db.read() as s:
+        q = select(RoundRow).where(RoundRow.committee_id == committee_id)
+        if status:
+            q = q.where(RoundRow.status == status)
+        total = s.scalar(select(func.count()).select_from(q.subquery()))
+        rows = s.scalars(q.order_by(RoundRow.created_at.desc(), RoundRow.id).offset(offset).limit(limit)).all()
+        return list(rows), int(total or 0)
+
+
+def list_projects(db: Database, round_id: str, filters: dict[str, str]) -> list[ProjectRow]:
+    with db.read() as s:
+        q = select(ProjectRow).where(ProjectRow.round_id == round_id)
+        for col, value in filters.items():
+            q = q.where(getattr(ProjectRow, col) == value)
+        return list(s.scalars(q.order_by(ProjectRow.project_id)).all())
+
+
+def request_cancel(db: Database, committee_id: str, round_id: str) -> Optional[RoundRow]:
+    """Cancel a queued round at once; ask the worker to stop a running one. None when not found."""
+
+    def run(s: Session) -> Optional[RoundRow]:
+        row = s.scalar(select(RoundRow).where(RoundRow.id == round_id, RoundRow.committee_id == committee_id))
+        if row is None:
+            return None
+        if row.status == "queued":
+            row.cancel_requested = True
+            row.finished_at = utcnow()
+            _event(s, row, "cancelled", "cancelled before it started")
+        elif row.status == "running" and not row.cancel_requested:
+            row.cancel_requested = True
+            row.updated_at = utcnow()
+            s.add(StatusEvent(round_id=row.id, status="running", message="cancel requested"))
+        s.flush()
+        row.events
+        return row
+
+    return db.write(run)
+
+
+# --- worker side -----------------------------------------------------------
+
+@dataclass
+class Job:
+    id: str
+    input_json: str
+    attempts: int
+    created_at: dt.datetime
+
+
+def reap_expired(db: Database, max_attempts: int) -> list[str]:
+    """Take back rounds whose worker stopped renewing its lease: run again, or fail after max_attempts."""
+
+    def run(s: Session) -> list[str]:
+        now = utcnow()
+        rows = s.scalars(select(RoundRow).where(RoundRow.status == "running",
+                                                RoundRow.lease_expires_at < now)).all()
+        for row in rows:
+            row.lease_owner = row.lease_expires_at = None
+            if row.cancel_requested:
+                row.finished_at = now
+                _event(s, row, "cancelled", "worker lost while cancelling; no result kept")
+            elif row.attempts >= max_attempts:
+                row.finished_at = now
+                row.message = f"worker lost during the solve ({row.attempts} attempts)"
+                _event(s, row, "failed", row.message)
+            else:
+                _event(s, row, "queued", "worker lost during the solve; queued again")
+        return [r.id for r in rows]
+
+    return db.write(run)
+
+
+def claim_next(db: Database, worker_id: str, lease_s: float) -> Optional[Job]:
+    def run(s: Session) -> Optional[Job]:
+        q = (select(RoundRow).where(RoundRow.status == "queued").order_by(RoundRow.created_at, RoundRow.id)
+             .limit(1).with_for_update(skip_locked=True))
+        row = s.scalar(q)
+        if row is None:
+            return None
+        now = utcnow()
+        row.attempts = (row.attempts or 0) + 1
+        row.started_at = now
+        row.lease_owner = worker_id
+        row.lease_expires_at = now + dt.timedelta(seconds=lease_s)
+        _event(s, row, "running", f"attempt {row.attempts} by worker {worker_id}", at=now)
+        return Job(row.id, row.input_json, row.attempts, row.created_at)
+
+    return db.write(run)
+
+
+def renew_lease(db: Database, round_id: str, worker_id: str, lease_s: float) -> Optional[bool]:
+    """Extend the lease; returns cancel_requested, or None when the lease is lost."""
+
+    def run(s: Session) -> Optional[bool]:
+        res = s.execute(update(RoundRow)
+                        .where(RoundRow.id == round_id, RoundRow.lease_owner == worker_id,
+                               RoundRow.status == "running")
+                        .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease_s)))
+        if res.rowcount != 1:
+            return None
+        return bool(s.scalar(select(RoundRow.cancel_requested).where(RoundRow.id == round_id)))
+
+    return db.write(run)
+
+
+def finish(db: Database, round_id: str, worker_id: str, document: Optional[dict],
+           failure: Optional[str] = None) -> bool:
+    """Store the worker's outcome, if it still holds the lease. Returns whether it was stored."""
+
+    def run(s: Session) -> bool:
+        row = s.scalar(select(RoundRow).where(RoundRow.id == round_id))
+        if row is None or row.status != "running" or row.lease_owner != worker_id:
+            return False
+        if document is not None:
+            status = "cancelled" if row.cancel_requested else status_of_document(document)
+            queued = (row.started_at - row.created_at).total_seconds() if row.started_at else None
+            _store_result(s, row, document, status, {"queued_seconds": queued})
+        else:
+            row.finished_at = utcnow()
+            row.lease_owner = row.lease_expires_at = None
+            row.message = failure
+            _event(s, row, "cancelled" if row.cancel_requested else "failed", failure)
+        return True
+
+    return db.write(run)
+
+
+def release(db: Database, round_id: str, worker_id: str) -> bool:
+    """A worker shutting down hands its round back to the queue."""
+
+    def run(s: Session) -> bool:
+        row = s.scalar(select(RoundRow).where(RoundRow.id == round_id))
+        if row is None or row.status != "running" or row.lease_owner != worker_id:
+            return False
+        row.lease_owner = row.lease_expires_at = None
+        row.attempts = max(0, row.attempts - 1)
+        _event(s, row, "queued", "worker shut down; queued again")
+        return True
+
+    return db.write(run)
+
+
+def counts_by_status(db: Database) -> dict[str, int]:
+    with db.read() as s:
+        return dict(s.execute(select(RoundRow.status, func.count()).group_by(RoundRow.status)).all())
+
+
+def solve_durations(db: Database, buckets: tuple[float, ...]) -> tuple[list[int], int, float]:
+    """Cumulative histogram of stored solve times: (counts per bucket, count, sum)."""
+    with db.read() as s:
+        col = RoundRow.solve_seconds
+        from sqlalchemy import case
+        exprs = [func.sum(case((col <= b, 1), else_=0)) for b in buckets]
+        row = s.execute(select(*exprs, func.count(col), func.sum(col)).where(col.is_not(None))).one()
+        return [int(v or 0) for v in row[:len(buckets)]], int(row[-2] or 0), float(row[-1] or 0.0)
+
+
+__all__ = ["FINAL", "Job", "NewRound", "IdempotencyConflict"]

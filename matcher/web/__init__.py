@@ -1,0 +1,28 @@
+"""The Flask side of the API service: blueprints, error handler, OpenAPI and docs.
+
+The app factory is ``create_app`` in the top-level ``api.py``; it calls :func:`init_app`.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from ..store import Database, migrate
+from . import metrics, problems
+from .ops import bp as ops_bp
+from .rounds import bp as rounds_bp
+
+
+def init_app(app: Flask) -> Database:
+    db = Database(app.config["DATABASE_URL"])
+    migrate(db)
+    app.extensions["matcher_db"] = db
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    problems.register(app)
+    metrics.install(app)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(ops_bp)
+    if app.config.get("RUN_WORKER"):
+        from ..worker import WorkerSettings, start_in_thread
+        app.extensions["matcher_worker"] = start_in_thread(db, WorkerSettings.from_config(app.config))
+    return db

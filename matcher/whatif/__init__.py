@@ -1,0 +1,1 @@
+"""What-if analysis: scenarios, comparisons, sweeps and marginal values (see docs/whatif.md)."""

@@ -1,0 +1,231 @@
+"""Marginal values in plain words.
+
+*Full resources*: for each resource used to capacity, the round is re-solved
+with one more unit of that resource (targeted re-solve). Only the part of the
+round that the resource touches is re-solved: parts share nothing (see
+:mod:`matcher.solvers.auto`), so the gain of the part is the gain of the round,
+exactly - both levels of the objective (served value, then distance).
+
+*Short needs*: for each need not fully served, what would serve it - the full
+resources it can reach (their +1 value above), the nearest resource it misses
+only by distance (and by how many metres), the nearest one it misses only by
+time (and by how many minutes a week), and a provider limit that blocks.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any, Optional
+
+import numpy as np
+
+from .. import solvers
+from ..geo import haversine_m
+from ..problem import NotApplicable, SolveOptions, Status
+from ..service import RoundResult
+from ..solvers.auto import parts
+from ..tables import RoundTables
+from ..windows import week_mask
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def resource_gains(result: RoundResult, *, solver: Optional[str] = None, time_limit_s: float = 30.0,
+                   resources: Optional[list[int]] = None) -> list[dict[str, Any]]:
+    """Value of one more unit of each full resource (or of the given resource indices).
+
+    Each entry: resource index, ``value`` (served-value gain), ``distance_m``
+    (total distance change), ``quantity`` (served-quantity gain), ``gains``
+    (needs served more: [(need index, +units)]) and ``exact`` (both solves optimal).
+    """
+    prep, sol = result.prepared, result.solution
+    p, t = prep.problem, prep.tables
+    name = "cpsat" if (solver or prep.round.params.solver) == "cpsat" else "auto"  # exact solvers only
+    x = sol.x
+    used = np.bincount(p.pair_res, weights=x, minlength=t.n_res).astype(np.int64)
+    if resources is None:
+        resources = np.flatnonzero(used >= p.cap).tolist()
+    out = []
+    for i in resources:
+        cap = p.cap.copy()
+        cap[i] += 1
+        p2 = replace(p, cap=cap)
+        label, _ = parts(p2)
+        mine = label[(p2.pair_res == i) & (label >= 0)]
+        entry = {"resource": int(i), "value": 0, "distance_m": 0, "quantity": 0, "gains": [],
+                 "exact": sol.status is Status.OPTIMAL}
+        if mine.size:
+            sel = np.flatnonzero(np.isin(label, np.unique(mine)))
+            sub = p2.restrict(sel)
+            s2 = None
+            if name == "auto" and sub.is_plain():
+                try:
+                    s2 = solvers.get("flow")(sub, SolveOptions(time_limit_s=time_limit_s))
+                except NotApplicable:
+                    s2 = None
+            if s2 is None:  # CP-SAT warm-started from the base quantities, still feasible with one more unit
+                s2 = solvers.get("cpsat")(sub, SolveOptions(time_limit_s=time_limit_s, hint=x[sel]))
+            before = p.restrict(sel).objective(x[sel])
+            entry["value"] = s2.served_value - before[0]
+            entry["distance_m"] = s2.total_distance - before[1]
+            entry["quantity"] = s2.served_quantity - before[2]
+            entry["exact"] = entry["exact"] and s2.status is Status.OPTIMAL
+            got0 = np.bincount(sub.pair_need, weights=x[sel], minlength=t.n_need)
+            got1 = np.bincount(sub.pair_need, weights=s2.x, minlength=t.n_need)
+            entry["gains"] = [(int(j), int(got1[j] - got0[j])) for j in np.flatnonzero(got1 > got0)]
+        out.append(entry)
+    return out
+
+
+def _window_miss(t: RoundTables, i: int, j: int) -> tuple[int, str]:
+    """Minutes a week of need j's windows outside resource i's, and the first such minute."""
+    need = week_mask(t.window_patterns[t.need_win[j]])
+    res = week_mask(t.window_patterns[t.res_win[i]])
+    miss = need & ~res
+    first = int(np.argmax(miss)) if miss.any() else -1
+    when = f"{DAY_NAMES[first // 1440]} {first % 1440 // 60:02d}:{first % 60:02d}" if first >= 0 else ""
+    return int(miss.sum()), when
+
+
+def need_options(result: RoundResult, gains: Optional[list[dict]] = None) -> list[dict[str, Any]]:
+    """What would serve each short need."""
+    prep, doc = result.prepared, result.document
+    t, pairs, x = prep.tables, prep.pairs, result.solution.x
+    used = np.bincount(pairs.res, weights=x, minlength=t.n_res).astype(np.int64)
+    by_res = {g["resource"]: g for g in gains or []}
+    need_index = {n: j for j, n in enumerate(t.need_ids)}
+    forbidden = {(int(r), int(n)) for r, n in zip(t.forbid_res, t.forbid_need)}
+    projects = np.bincount(t.res_provider[pairs.res[x > 0]], minlength=t.n_prov)
+    out = []
+    for u in doc["unmet"]:
+        j = need_index[u["need_id"]]
+        entry: dict[str, Any] = {"need": j, "short": u["quantity"], "reason": u["reason"]}
+        mine = np.flatnonzero((pairs.need == j) & ~pairs.locked)
+        cands = np.unique(pairs.res[mine])
+        full = [int(i) for i in cands if used[i] >= t.res_cap[i]]
+        entry["full_resources"] = [(i, by_res[i]["value"] if i in by_res else None,
+                                    any(n == j for n, _ in by_res[i]["gains"]) if i in by_res else None) for i in full]
+        blocked = sorted({int(t.res_provider[i]) for i in cands if used[i] < t.res_cap[i]
+                          and t.prov_max_projects[t.res_provider[i]] >= 0
+                          and projects[t.res_provider[i]] >= t.prov_max_projects[t.res_provider[i]]})
+        entry["blocked_providers"] = blocked
+        same = np.flatnonzero((t.res_cat == t.need_cat[j]))
+        same = np.array([i for i in same if (int(i), j) not in forbidden], dtype=np.int64)
+        entry["beyond_distance"] = entry["outside_window"] = None
+        if same.size:
+            from ..candidates import tags_ok, windows_ok
+            nj = np.full(same.size, j)
+            tag = tags_ok(t, same, nj)
+            win = windows_ok(t, same, nj)
+            d = haversine_m(t.res_lat[same], t.res_lon[same], t.need_lat[j], t.need_lon[j])
+            limit = t.pair_limit(same, nj)
+            far = tag & win & (d > limit)
+            if far.any():
+                k = int(np.argmin(np.where(far, d, np.inf)))
+                entry["beyond_distance"] = {"resource": int(same[k]), "distance_m": int(round(d[k])),
+                                            "limit_m": int(round(limit[k])),
+                                            "short_by_m": int(math.ceil(d[k] - limit[k])),
+                                            "room": int(t.res_cap[same[k]] - used[same[k]])}
+            late = tag & ~win & (d <= limit)
+            if late.any():
+                k = int(np.argmin(np.where(late, d, np.inf)))
+                minutes, first = _window_miss(t, int(same[k]), j)
+                entry["outside_window"] = {"resource": int(same[k]), "distance_m": int(round(d[k])),
+                                           "missing_minutes_per_week": minutes, "first_missing": first,
+                                           "room": int(t.res_cap[same[k]] - used[same[k]])}
+            if entry["beyond_distance"] is None and entry["outside_window"] is None and tag.any():
+                k = int(np.argmin(np.where(tag, d, np.inf)))
+                minutes, first = _window_miss(t, int(same[k]), j) if not win[k] else (0, "")
+                entry["nearest"] = {"resource": int(same[k]), "distance_m": int(round(d[k])),
+                                    "limit_m": int(round(limit[k])), "missing_minutes_per_week": minutes,
+                                    "room": int(t.res_cap[same[k]] - used[same[k]])}
+        out.append(entry)
+    return out
+
+
+def marginal_values(result: RoundResult, *, solver: Optional[str] = None, time_limit_s: float = 30.0) -> dict:
+    """JSON-ready marginal values of a solved round, with a plain-words sentence for each item."""
+    t = result.prepared.tables
+    gains = resource_gains(result, solver=solver, time_limit_s=time_limit_s)
+    options = need_options(result, gains)
+    weight = t.need_weight
+    names = {p.id: p.name for p in t.round.providers}
+
+    def rname(i: int) -> str:
+        pid = t.prov_ids[t.res_provider[i]]
+        return f"{t.res_ids[i]} ({names.get(pid) or pid}, {t.categories[t.res_cat[i]]})"
+
+    def nname(j: int) -> str:
+        return f"{t.need_ids[j]} ({t.communities[t.need_comm[j]]})"
+
+    res_out = []
+    for g in sorted(gains, key=lambda g: (-g["value"], g["distance_m"], g["resource"])):
+        i = g["resource"]
+        if g["value"] > 0:
+            who = ", ".join(f"{nname(j)} +{q}" for j, q in g["gains"])
+            text = (f"{rname(i)} is full ({int(t.res_cap[i])}/{int(t.res_cap[i])}); one more unit would add "
+                    f"{g['value']} served value ({g['quantity']:+d} units, {g['distance_m']:+d} m walking): {who}.")
+        elif g["distance_m"] < 0:
+            text = (f"{rname(i)} is full; one more unit would serve no more, but would shorten walking by "
+                    f"{-g['distance_m']} m.")
+        else:
+            text = f"{rname(i)} is full, but one more unit would add nothing: every need it can reach is served otherwise."
+        res_out.append({"resource_id": t.res_ids[i], "capacity": int(t.res_cap[i]), "value_of_one_more": g["value"],
+                        "served_quantity_change": g["quantity"], "distance_change_m": g["distance_m"],
+                        "needs_gaining": [{"need_id": t.need_ids[j], "quantity": q} for j, q in g["gains"]],
+                        "exact": g["exact"], "text": text})
+    need_out = []
+    for o in options:
+        j = o["need"]
+        parts_txt = []
+        helpful = [(i, v) for i, v, _ in o["full_resources"] if v]
+        if helpful:
+            parts_txt.append("one more unit at " + ", ".join(f"{t.res_ids[i]} (+{v} value)" for i, v in helpful))
+        elif o["full_resources"]:
+            parts_txt.append("its reachable resources " + ", ".join(t.res_ids[i] for i, _, _ in o["full_resources"])
+                             + " are full")
+        if o["blocked_providers"]:
+            parts_txt.append("providers at their project limit: " + ", ".join(t.prov_ids[g] for g in o["blocked_providers"]))
+        b = o["beyond_distance"]
+        if b:
+            parts_txt.append(f"{t.res_ids[b['resource']]} is {b['distance_m']} m away, {b['short_by_m']} m beyond the "
+                             f"{b['limit_m']} m circle ({b['room']} units free)")
+        w = o["outside_window"]
+        if w:
+            parts_txt.append(f"{t.res_ids[w['resource']]} ({w['distance_m']} m) is closed for {w['missing_minutes_per_week']} "
+                             f"minutes a week of the need's time, first at {w['first_missing']} ({w['room']} units free)")
+        nr = o.get("nearest")
+        if nr:
+            gap = f"{nr['distance_m']} m away (circle {nr['limit_m']} m)"
+            if nr["missing_minutes_per_week"]:
+                gap += f" and closed for {nr['missing_minutes_per_week']} minutes a week of the need's time"
+            parts_txt.append(f"the nearest, {t.res_ids[nr['resource']]}, is {gap}")
+        text = f"{nname(j)} is short by {o['short']} ({o['reason']}; {int(weight[j])} value a unit)" + (
+            ": " + "; ".join(parts_txt) + "." if parts_txt else ": no resource of its category with the required tags.")
+        need_out.append({
+            "need_id": t.need_ids[j], "short": o["short"], "reason": o["reason"], "value_per_unit": int(weight[j]),
+            "full_resources": [{"resource_id": t.res_ids[i], "value_of_one_more": v, "would_serve_this_need": s}
+                               for i, v, s in o["full_resources"]],
+            "blocked_providers": [t.prov_ids[g] for g in o["blocked_providers"]],
+            "nearest_beyond_distance": None if not b else {
+                "resource_id": t.res_ids[b["resource"]], "distance_m": b["distance_m"], "limit_m": b["limit_m"],
+                "short_by_m": b["short_by_m"], "free_capacity": b["room"]},
+            "nearest_outside_window": None if not w else {
+                "resource_id": t.res_ids[w["resource"]], "distance_m": w["distance_m"],
+                "missing_minutes_per_week": w["missing_minutes_per_week"], "first_missing": w["first_missing"],
+                "free_capacity": w["room"]},
+            "nearest_other": None if not nr else {
+                "resource_id": t.res_ids[nr["resource"]], "distance_m": nr["distance_m"], "limit_m": nr["limit_m"],
+                "missing_minutes_per_week": nr["missing_minutes_per_week"], "free_capacity": nr["room"]},
+            "text": text,
+        })
+    return {"method": "targeted re-solve with capacity + 1 of each full resource (exact)",
+            "status": result.document["status"], "resources": res_out, "needs": need_out}
+
+
+def render(mv: dict) -> str:
+    lines = [f"Marginal values ({mv['method']}; base {mv['status']})", "", "Full resources:"]
+    lines += [f"  - {r['text']}" for r in mv["resources"]] or ["  (none)"]
+    lines += ["", "Short needs:"]
+    lines += [f"  - {n['text']}" for n in mv["needs"]] or ["  (none)"]
+    return "\n".join(lines) + "\n"

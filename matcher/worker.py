@@ -1,0 +1,137 @@
+"""Background solving of stored rounds, outside any request.
+
+A worker polls the database for ``queued`` rounds, claims one with a lease
+(``lease_owner``, ``lease_expires_at``), and solves it while a heartbeat
+thread renews the lease every few seconds and watches for a cancel request
+(``DELETE /rounds/<id>``), which stops CP-SAT through ``should_stop`` while
+keeping the best result found so far. A worker that dies (SIGKILL, power
+loss) stops renewing; the next worker to poll finds the expired lease and
+queues the round again, or marks it ``failed`` after ``max_attempts``. No
+round stays ``running`` forever.
+
+Run it as ``matcher worker`` (production, next to gunicorn) or inside
+``matcher serve`` (a thread of the development server).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import InputError, MatcherError
+from .store import Database
+from .store import repo
+
+log = logging.getLogger("matcher.worker")
+
+
+@dataclass
+class WorkerSettings:
+    poll_s: float = 0.5
+    lease_s: float = 30.0
+    heartbeat_s: float = 2.0
+    max_attempts: int = 2
+    solver_workers: int = 0
+
+    @classmethod
+    def from_config(cls, cfg) -> "WorkerSettings":
+        return cls(poll_s=float(cfg["POLL_S"]), lease_s=float(cfg["LEASE_S"]),
+                   heartbeat_s=float(cfg["HEARTBEAT_S"]), max_attempts=int(cfg["MAX_ATTEMPTS"]),
+                   solver_workers=int(cfg["SOLVER_WORKERS"]))
+
+
+class Worker:
+    def __init__(self, db: Database, settings: WorkerSettings, worker_id: Optional[str] = None):
+        self.db = db
+        self.settings = settings
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run_forever(self) -> None:
+        log.info("worker %s polling", self.id)
+        while not self.stopping.is_set():
+            try:
+                if not self.run_once():
+                    self.stopping.wait(self.settings.poll_s)
+            except Exception:  # keep polling: a database hiccup must not kill the worker
+                log.exception("worker loop error")
+                self.stopping.wait(max(self.settings.poll_s, 1.0))
+
+    def run_once(self) -> bool:
+        """Take back expired leases, then solve one queued round. True when a round was handled."""
+        for rid in repo.reap_expired(self.db, self.settings.max_attempts):
+            log.warning("round %s: lease expired, taken back", rid)
+        job = repo.claim_next(self.db, self.id, self.settings.lease_s)
+        if job is None:
+            return False
+        self.solve(job)
+        return True
+
+    def solve(self, job: repo.Job) -> None:
+        from .service import solve_prepared, prepare
+
+        cancel = threading.Event()
+        lost = threading.Event()
+        done = threading.Event()
+
+        def heartbeat() -> None:
+            while not done.wait(self.settings.heartbeat_s):
+                try:
+                    state = repo.renew_lease(self.db, job.id, self.id, self.settings.lease_s)
+                except Exception:
+                    log.exception("round %s: lease renewal failed", job.id)
+                    continue
+                if state is None:
+                    lost.set()
+                    return
+                if state:
+                    cancel.set()
+
+        beat = threading.Thread(target=heartbeat, name=f"lease-{job.id}", daemon=True)
+        beat.start()
+        document, failure = None, None
+        try:
+            prep = prepare(job.input_json.encode("utf-8"))
+            result = solve_prepared(prep, workers=self.settings.solver_workers,
+                                    should_stop=lambda: cancel.is_set() or lost.is_set() or self.stopping.is_set())
+            document = result.document
+        except InputError as exc:
+            failure = f"{exc.title}: {exc.describe(10)}"
+        except MatcherError as exc:
+            failure = f"internal error: {exc}"
+            log.error("round %s: %s", job.id, exc)
+        except Exception as exc:  # never leave a round running because of a bug
+            failure = f"internal error: {type(exc).__name__}"
+            log.exception("round %s: unexpected error", job.id)
+        finally:
+            done.set()
+            beat.join()
+        if lost.is_set():
+            log.warning("round %s: lease lost, result dropped", job.id)
+            return
+        if self.stopping.is_set() and not cancel.is_set():
+            repo.release(self.db, job.id, self.id)
+            log.info("round %s: handed back to the queue (worker stopping)", job.id)
+            return
+        stored = repo.finish(self.db, job.id, self.id, document, failure)
+        log.info("round %s: %s", job.id, "stored" if stored else "not stored (lease lost)")
+
+
+def start_in_thread(db: Database, settings: WorkerSettings) -> Worker:
+    worker = Worker(db, settings)
+    threading.Thread(target=worker.run_forever, name="matcher-worker", daemon=True).start()
+    return worker
+
+
+def wait_idle(db: Database, timeout_s: float = 30.0) -> None:  # pragma: no cover - helper for scripts
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end and repo.counts_by_status(db).get("queued", 0):
+        time.sleep(0.2)

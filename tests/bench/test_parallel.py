@@ -1,0 +1,72 @@
+"""Decomposed and Dask-parallel solves give the single-process result."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.generate import dumps, generate
+from matcher import parallel
+from matcher.service import prepare, solve_prepared
+from matcher.solvers import auto
+
+distributed = pytest.importorskip("distributed")
+
+
+def _key(result):
+    doc = result.document
+    projects = sorted((p["need_id"], p["resource_id"], p["quantity"]) for p in doc["projects"])
+    return doc["objective"]["served_value"], doc["objective"]["total_distance_m"], projects
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with parallel.local_cluster(2, processes=False) as runner:
+        yield runner
+
+
+@pytest.fixture
+def small_tasks(monkeypatch):
+    """Force many flow tasks even on small rounds."""
+    monkeypatch.setattr(auto, "FLOW_TASK_PAIRS", 200)
+    monkeypatch.setattr(auto, "FLOW_PART_PAIRS", 50)
+
+
+CASES = [("plain", s) for s in (11, 12, 13)] + [("members", 21), ("full", 31)]
+
+
+@pytest.mark.parametrize("rules,seed", CASES)
+def test_dask_equals_single_process(cluster, small_tasks, rules, seed):
+    prep = prepare(dumps(generate("S", seed=seed, rules=rules, resources=240, needs=90)))
+    single = solve_prepared(prep, timings=False, workers=1)
+    with parallel.using(cluster):
+        spread = solve_prepared(prep, timings=False, workers=1)
+    assert single.status.value == "optimal" and spread.status.value == "optimal"
+    assert _key(spread) == _key(single)
+    assert single.solution.stats.get("flow_tasks", 0) >= 1
+
+
+@pytest.mark.parametrize("seed", [41, 42])
+def test_decomposed_equals_one_flow(monkeypatch, seed):
+    prep = prepare(dumps(generate("S", seed=seed)))
+    one = solve_prepared(prep, timings=False)
+    monkeypatch.setattr(auto, "FLOW_TASK_PAIRS", 100)
+    monkeypatch.setattr(auto, "FLOW_PART_PAIRS", 10)
+    many = solve_prepared(prep, timings=False)
+    assert many.solution.stats["flow_tasks"] > one.solution.stats["flow_tasks"] == 1
+    assert _key(many)[:2] == _key(one)[:2]
+    np.testing.assert_array_equal(np.bincount(prep.pairs.need, weights=many.solution.x) > 0,
+                                  np.bincount(prep.pairs.need, weights=one.solution.x) > 0)
+
+
+def test_flow_batches_cover_plain_parts_once():
+    label = np.array([0, 0, 1, 2, 2, 2, -1, 3, 1])
+    plain = np.array([True, False, True, True])
+    old = auto.FLOW_TASK_PAIRS, auto.FLOW_PART_PAIRS
+    try:
+        auto.FLOW_TASK_PAIRS, auto.FLOW_PART_PAIRS = 1, 3
+        batches = auto.flow_batches(label, plain)
+    finally:
+        auto.FLOW_TASK_PAIRS, auto.FLOW_PART_PAIRS = old
+    got = np.sort(np.concatenate(batches))
+    np.testing.assert_array_equal(got, [0, 1, 3, 4, 5, 7])
+    assert any(set(b.tolist()) == {3, 4, 5} for b in batches)
