@@ -37,6 +37,22 @@ def read_input(path: str) -> bytes:
         raise click.ClickException(f"{path}: cannot read ({exc.strerror})")
 
 
+def round_input(path: str):
+    """The round to solve: the file's bytes, or for a scenario file (one with a
+    ``base``) the validated round it describes."""
+    data = read_input(path)
+    if b'"base"' not in data:
+        return data
+    from .validation import decode_json
+    from .whatif.scenario import is_scenario, resolve
+
+    doc = decode_json(data, path)
+    if not is_scenario(doc):
+        return doc
+    base_dir = Path(path).parent if path != "-" else Path.cwd()
+    return resolve(doc, base_dir, path)[1]
+
+
 def fail_input(exc: InputError, source: str) -> None:
     click.echo(f"error: {source}: {exc.title}", err=True)
     for problem in exc.problems:
@@ -134,8 +150,8 @@ def solve(round_file: str, output: str | None, solver: str | None, time_limit: f
     from . import parallel
     from .service import solve_round
 
-    data = read_input(round_file)
     try:
+        data = round_input(round_file)
         with contextlib.ExitStack() as stack:
             if scheduler:
                 try:
@@ -173,7 +189,7 @@ def validate(round_file: str) -> None:
     from .service import prepare
 
     try:
-        prep = prepare(read_input(round_file), source=round_file)
+        prep = prepare(round_input(round_file), source=round_file)
     except InputError as exc:
         fail_input(exc, round_file)
     click.echo(f"{round_file}: valid round ({prep.tables.n_res} resources, {prep.tables.n_need} needs, "
