@@ -53,6 +53,17 @@ def round_input(path: str):
     return resolve(doc, base_dir, path)[1]
 
 
+def write_output(text: str, output: str | None) -> None:
+    """Write text to a file, or to stdout when no file is given."""
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"{output}: cannot write ({exc.strerror})")
+    else:
+        sys.stdout.write(text)
+
+
 def fail_input(exc: InputError, source: str) -> None:
     click.echo(f"error: {source}: {exc.title}", err=True)
     for problem in exc.problems:
@@ -170,14 +181,7 @@ def solve(round_file: str, output: str | None, solver: str | None, time_limit: f
     except InternalError as exc:
         click.echo(f"internal error: {exc}", err=True)
         sys.exit(EXIT_INTERNAL)
-    text = result.json()
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise click.ClickException(f"{output}: cannot write ({exc.strerror})")
-    else:
-        sys.stdout.write(text)
+    write_output(result.json(), output)
     if not quiet:
         click.echo(summary(result.document, result.prepared.round.name, output), err=output is None)
 

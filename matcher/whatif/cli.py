@@ -1,7 +1,6 @@
 """``matcher whatif``: compare scenarios, sweep a parameter, explain marginal values."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -19,13 +18,9 @@ def _fail(exc: InputError, source: str) -> None:
 
 
 def _write(text: str, output: str | None) -> None:
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise click.ClickException(f"{output}: cannot write ({exc.strerror})")
-    else:
-        sys.stdout.write(text)
+    from ..cli import write_output
+
+    write_output(text, output)
 
 
 @click.command("whatif")
