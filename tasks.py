@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set-up and everyday tasks; needs only Python 3.11 and pip.
 
-    python3 tasks.py demo   # create .venv if needed, then run the demo
+    python3 tasks.py demo   # create .venv if needed, then start the API service with a demo round
     python3 tasks.py test   # create .venv if needed, then run the whole test suite
 
 The virtual environment is (re)built whenever pyproject.toml or
@@ -81,7 +81,11 @@ def main(argv: list[str]) -> int:
     if task == "setup":
         return 0
     if task == "demo":
-        return subprocess.call([str(BIN / "matcher"), "demo", *argv[1:]], cwd=ROOT)
+        # the API service on the embedded SQLite default, a demo token and the demo round loaded
+        try:
+            return subprocess.call([str(BIN / "matcher"), "serve", "--demo", *argv[1:]], cwd=ROOT)
+        except KeyboardInterrupt:
+            return 0
     ensure_browser()
     return subprocess.call([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT)
 

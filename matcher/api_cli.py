@@ -47,6 +47,7 @@ def serve(host: str, port: int, database_url: str | None, no_worker: bool, demo:
     from api import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     overrides = {"RUN_WORKER": not no_worker}
     if database_url:
         overrides["DATABASE_URL"] = database_url
@@ -95,6 +96,7 @@ def worker(database_url: str | None, once: bool) -> None:
     from .worker import Worker, WorkerSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     cfg = _settings(database_url)
     db = _database(database_url)
     w = Worker(db, WorkerSettings.from_config(cfg))

@@ -17,14 +17,13 @@ then resource.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from . import windows as win
 from .bitsets import subset_by_pattern, tag_bits
-from .geo import chord_for, haversine_m, to_xyz
+from .geo import EARTH_RADIUS_M, chord_for, haversine_m, to_xyz
 from .tables import RoundTables
 
 NEED_CHUNK = 8192
@@ -64,28 +63,39 @@ def _within_distance(t: RoundTables) -> tuple[np.ndarray, np.ndarray, np.ndarray
     res_by_cat = group_by(t.res_cat, ncat)
     need_by_cat = group_by(t.need_cat, ncat)
     out_r, out_n, out_d = [], [], []
+    # haversine_m term by term, on per-entity radians and cosines computed once
+    # (the same floating-point operations on the same values: identical metres)
+    r_phi, r_lam = np.radians(t.res_lat), np.radians(t.res_lon)
+    n_phi, n_lam = np.radians(t.need_lat), np.radians(t.need_lon)
+    r_cos, n_cos = np.cos(r_phi), np.cos(n_phi)
+
+    def metres(ri: np.ndarray, nj: np.ndarray) -> np.ndarray:
+        a = np.sin((n_phi[nj] - r_phi[ri]) / 2) ** 2 + r_cos[ri] * n_cos[nj] * np.sin((n_lam[nj] - r_lam[ri]) / 2) ** 2
+        return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+
     for c in range(ncat):
         R, N = res_by_cat[c], need_by_cat[c]
         if R.size == 0 or N.size == 0:
             continue
         tree = cKDTree(to_xyz(t.res_lat[R], t.res_lon[R]))
         widest_res = min(t.max_distance_m, float(np.max(t.res_max_dist[R])))
-        for lo in range(0, N.size, NEED_CHUNK):
-            Nc = N[lo: lo + NEED_CHUNK]
-            radius = np.minimum(widest_res, t.need_max_dist[Nc])
-            hits = tree.query_ball_point(to_xyz(t.need_lat[Nc], t.need_lon[Nc]), chord_for(radius),
-                                         return_sorted=False)
-            counts = np.fromiter(map(len, hits), dtype=np.int64, count=Nc.size)
-            total = int(counts.sum())
-            if total == 0:
-                continue
-            ri = R[np.fromiter(chain.from_iterable(hits), dtype=np.int64, count=total)]
-            nj = np.repeat(Nc, counts)
-            d = haversine_m(t.res_lat[ri], t.res_lon[ri], t.need_lat[nj], t.need_lon[nj])
-            keep = d <= t.pair_limit(ri, nj)
-            out_r.append(ri[keep])
-            out_n.append(nj[keep])
-            out_d.append(d[keep])
+        radius_all = np.minimum(widest_res, t.need_max_dist[N])
+        # needs share few distinct radii: one dual-tree query per radius (and chunk)
+        for rad in np.unique(radius_all):
+            Nr = N[radius_all == rad]
+            for lo in range(0, Nr.size, NEED_CHUNK):
+                Nc = Nr[lo: lo + NEED_CHUNK]
+                hits = cKDTree(to_xyz(t.need_lat[Nc], t.need_lon[Nc])).sparse_distance_matrix(
+                    tree, float(chord_for(rad)), output_type="ndarray")
+                if hits.size == 0:
+                    continue
+                ri = R[hits["j"]]
+                nj = Nc[hits["i"]]
+                d = metres(ri, nj)
+                keep = d <= t.pair_limit(ri, nj)
+                out_r.append(ri[keep])
+                out_n.append(nj[keep])
+                out_d.append(d[keep])
     if not out_r:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy(), np.zeros(0)
@@ -123,6 +133,19 @@ def pair_keys(res: np.ndarray, need: np.ndarray, n_need: int) -> np.ndarray:
     return res.astype(np.int64) * max(1, n_need) + need.astype(np.int64)
 
 
+def _order_by_need_distance_resource(ri: np.ndarray, dist: np.ndarray, nj: np.ndarray) -> np.ndarray:
+    """``np.lexsort((ri, dist, nj))``; one argsort of a packed key when the three fit in 63 bits."""
+    if ri.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    br = int(ri.max()).bit_length()
+    bd = int(dist.max()).bit_length()
+    bn = int(nj.max()).bit_length()
+    if br + bd + bn > 63 or int(dist.min()) < 0:
+        return np.lexsort((ri, dist, nj))
+    key = (nj.astype(np.int64) << (bd + br)) | (dist << br) | ri.astype(np.int64)
+    return np.argsort(key, kind="stable")
+
+
 def candidate_pairs(t: RoundTables) -> Pairs:
     """All eligible pairs plus the locked ones, sorted by need, distance, resource."""
     ri, nj, d = _within_distance(t)
@@ -149,5 +172,5 @@ def candidate_pairs(t: RoundTables) -> Pairs:
             d = np.concatenate([d, ed])
             lock = np.concatenate([lock, t.lock_qty[extra]])
     dist = np.rint(d).astype(np.int64)
-    order = np.lexsort((ri, dist, nj))
+    order = _order_by_need_distance_resource(ri, dist, nj)
     return Pairs(ri[order].astype(np.int32), nj[order].astype(np.int32), d[order], dist[order], lock[order])

@@ -80,6 +80,79 @@ def flow_batches(label: np.ndarray, plain: np.ndarray) -> list[np.ndarray]:
     return [sel[order[bounds[b]: bounds[b + 1]]] for b in range(bounds.size - 1) if bounds[b + 1] > bounds[b]]
 
 
+HEURISTIC_PAIRS = 20_000  # CP-SAT parts at least this large also get a flow bound and a repaired-flow start
+
+
+def relaxed(p: Problem) -> Problem:
+    """The part without provider limits, minimum lots and all-or-nothing: a plain
+    problem whose optimum bounds the served value of ``p`` from above."""
+    return Problem(p.cap, np.ones_like(p.min_qty), p.group, np.full_like(p.group_limit, -1), p.qty, p.weight,
+                   np.zeros_like(p.aon), p.pair_res, p.pair_need, p.pair_dist, p.pair_lock)
+
+
+def repair(p: Problem, x_relaxed: np.ndarray) -> Optional[np.ndarray]:
+    """A feasible result of ``p`` from a relaxed one: drop projects below a minimum
+    lot, partly served all-or-nothing needs and, per provider over its limit, all
+    but its most valuable projects; keep the rest and let the greedy fill around them."""
+    keep = np.asarray(x_relaxed, dtype=np.int64).copy()
+    free = ~p.locked
+    keep[free & (keep > 0) & (keep < p.min_qty[p.pair_res])] = 0
+    on = np.flatnonzero(keep > 0)
+    if on.size:
+        g = p.group[p.pair_res[on]]
+        score = p.weight[p.pair_need[on]] * keep[on]
+        order = on[np.lexsort((p.pair_dist[on], -score, free[on], g))]
+        go = p.group[p.pair_res[order]]
+        start = np.flatnonzero(np.r_[True, go[1:] != go[:-1]])
+        rank = np.arange(order.size) - np.repeat(start, np.diff(np.r_[start, order.size]))
+        limit = p.group_limit[go]
+        over = (limit >= 0) & (rank >= limit) & free[order]
+        keep[order[over]] = 0
+    got = np.bincount(p.pair_need, weights=keep, minlength=p.qty.size).astype(np.int64)
+    partial = p.aon & (got > 0) & (got < p.qty)
+    keep[partial[p.pair_need] & free] = 0
+    fixed = Problem(p.cap, p.min_qty, p.group, p.group_limit, p.qty, p.weight, p.aon, p.pair_res, p.pair_need,
+                    p.pair_dist, np.where(free, keep, p.pair_lock))
+    return greedy_quantities(fixed)
+
+
+def _better(p: Problem, a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    if a is None or b is None:
+        return b if a is None else a
+    va, da, _ = p.objective(a)
+    vb, db, _ = p.objective(b)
+    return a if (va, -da) >= (vb, -db) else b
+
+
+def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
+    """One side-constrained part by CP-SAT, started from the greedy result (for
+    large parts, the better of it and the repaired relaxed flow). When CP-SAT
+    does not prove the optimum, the best result found is kept, with the tighter
+    of CP-SAT's bound and the relaxed flow's value."""
+    t0 = time.perf_counter()
+    start = greedy_quantities(sub)
+    relax_value = None
+    if sub.n_pairs >= HEURISTIC_PAIRS:
+        try:
+            r = flow.solve(relaxed(sub), SolveOptions(workers=options.workers))
+            if r.status is Status.OPTIMAL:
+                relax_value = r.served_value
+                start = _better(sub, start, repair(sub, r.x))
+        except NotApplicable:
+            pass
+    left = max(0.05, options.time_limit_s - (time.perf_counter() - t0))
+    sol = cpsat.solve(sub, replace(options, time_limit_s=left, hint=start))
+    if sol.status in (Status.OPTIMAL, Status.INFEASIBLE) or start is None:
+        return sol
+    found = sol.x if sol.status is Status.FEASIBLE else None
+    best = _better(sub, found, start)
+    bounds = [b for b in (sol.bound_served_value if found is not None else None, relax_value, sub.value_upper_bound())
+              if b is not None]
+    message = sol.message if found is not None and best is found else (
+        "CP-SAT found no better result within the time limit; kept the best heuristic result")
+    return Solution.of(sub, Status.FEASIBLE, best, NAME, bound=min(bounds), message=message)
+
+
 def run_task(task: tuple) -> Optional[Solution]:
     """Solve one task (``kind, problem, time limit, workers, hint``) on a worker;
     ``None`` when flow cannot model it."""
@@ -90,7 +163,7 @@ def run_task(task: tuple) -> Optional[Solution]:
             return flow.solve(sub, options)
         except NotApplicable:
             return None
-    return cpsat.solve(sub, options)
+    return cpsat_part(sub, options)
 
 
 def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -170,7 +243,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         sels = [np.flatnonzero(label == c) for c in ordered]
         subs = [compact(p, sel) for sel in sels]
         tasks = [("cpsat", sub, max(0.05, min(remaining, remaining * fan * sizes[c] / max(1, left))),
-                  options.workers, greedy_quantities(sub)) for c, sub in zip(ordered, subs)]
+                  options.workers, None) for c, sub in zip(ordered, subs)]
         options.say(f"auto: {len(tasks)} cpsat parts on {runner.workers} workers")
         for sel, sub, sol in zip(sels, subs, runner.map(run_task, tasks)):
             if sol.status is Status.UNKNOWN and not sub.locked.any():
@@ -189,8 +262,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         share = remaining * sizes[c] / max(1, left)
         left -= sizes[c]
         options.say(f"auto: part {k + 1}/{len(cpsat_parts)} with {sel.size} pairs by cpsat")
-        hint = greedy_quantities(sub)
-        sol = cpsat.solve(sub, replace(options, time_limit_s=max(0.05, share), hint=hint))
+        sol = cpsat_part(sub, replace(options, time_limit_s=max(0.05, share)))
         if sol.status is Status.UNKNOWN and not sub.locked.any():
             # nothing found in time, but serving nothing is always valid here
             sol = Solution.of(sub, Status.FEASIBLE, np.zeros(sub.n_pairs, dtype=np.int64), NAME,

@@ -23,7 +23,7 @@ atexit.register(shutil.rmtree, _TMP, True)
 APP = create_app({"DATABASE_URL": f"sqlite:///{_TMP / 'st.sqlite'}", "SYNC_BUDGET_S": 1.0, "SOLVER_WORKERS": 1,
                   "RUN_WORKER": False})
 TOKEN = repo.create_token(APP.extensions["matcher_db"], "schemathesis")
-EXAMPLES_PER_OPERATION = 110
+EXAMPLES_PER_OPERATION = 90
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 schema = schemathesis.openapi.from_wsgi("/openapi.json", APP)
