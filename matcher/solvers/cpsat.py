@@ -128,6 +128,10 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
             finished.set()
             poller.join()
 
+    def why() -> str:
+        requested = options.should_stop is not None and options.should_stop()
+        return "stopped on request" if requested else "stopped by the time limit"
+
     def values() -> np.ndarray:
         out = np.zeros(p.n_pairs, dtype=np.int64)
         out[usable] = solver.values(x).to_numpy()
@@ -139,13 +143,13 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     st1 = _status(cp_model, run("level 1 (served value)"))
     level1_s = time.perf_counter() - built
     if st1 in (Status.INFEASIBLE, Status.UNKNOWN):
-        msg = "the locks cannot all hold together" if st1 is Status.INFEASIBLE else "no result found within the time limit"
+        msg = "the locks cannot all hold together" if st1 is Status.INFEASIBLE else f"{why()} before any result was found"
         return Solution.empty(p, st1, NAME, msg)
     x1 = values()
     if st1 is Status.FEASIBLE:
         bound = int(math.floor(solver.best_objective_bound + 1e-6))
         return Solution.of(p, Status.FEASIBLE, x1, NAME, bound=bound,
-                           message="stopped by the time limit before the served value was proven",
+                           message=f"{why()} before the served value was proven",
                            level1_seconds=level1_s)
     best_value = int(round(solver.objective_value))
     m.add(value >= best_value)
@@ -162,5 +166,5 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     if p.objective(x2)[1] > p.objective(x1)[1]:
         x2 = x1
     return Solution.of(p, Status.FEASIBLE, x2, NAME, bound=best_value,
-                       message="served value proven; stopped before the distance was proven minimal",
+                       message=f"served value proven; {why()} before the distance was proven minimal",
                        level1_seconds=level1_s, level2_seconds=level2_s)
