@@ -1,0 +1,63 @@
+"""The API on PostgreSQL: a real server process, the worker, isolation and parallel writes.
+
+Runs when ``MATCHER_TEST_POSTGRES_URL`` names a PostgreSQL database (CI's
+``.ci/run`` installs and starts one); skipped otherwise.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import pytest
+
+from apihelpers import verify_output, wait_for
+from test_api_server import ROUND_FILE, Server, http, token
+
+PG_URL = os.environ.get("MATCHER_TEST_POSTGRES_URL", "")
+pytestmark = pytest.mark.skipif(not PG_URL, reason="set MATCHER_TEST_POSTGRES_URL to a PostgreSQL database")
+
+
+@pytest.fixture(scope="module")
+def pg_server(tmp_path_factory):
+    s = Server(PG_URL, tmp_path_factory.mktemp("pg"), POLL_S=0.1)
+    yield s
+    s.stop()
+
+
+def test_round_is_solved_by_the_worker_on_postgres(pg_server):
+    tok = token(PG_URL, "西城区 PostgreSQL")
+    assert http("GET", f"{pg_server.base}/readyz")[0] == 200
+    doc = json.loads(ROUND_FILE.read_text(encoding="utf-8"))
+    status, body, headers = http("POST", f"{pg_server.base}/api/v1/rounds", tok, doc, {"Prefer": "respond-async"})
+    assert status == 202, body
+    url = pg_server.base + headers["Location"]
+    final = wait_for(lambda: (lambda b: b if b["status"] not in ("queued", "running") else None)(http("GET", url, tok)[1]), 120)
+    assert final and final["status"] == "optimal", final
+    assert verify_output(doc, final["output"]) == []
+    status, projects, _ = http("GET", url + "/projects", tok)
+    assert status == 200
+    assert http("GET", url, token(PG_URL, "another committee on PostgreSQL"))[0] == 404
+
+
+def test_parallel_posts_on_postgres_lose_nothing(pg_server):
+    tok = token(PG_URL, "海淀区 PostgreSQL")
+    doc = json.loads(ROUND_FILE.read_text(encoding="utf-8"))
+    results: list[int] = []
+    lock = threading.Lock()
+
+    def post() -> None:
+        for _ in range(3):
+            status, body, _ = http("POST", f"{pg_server.base}/api/v1/rounds", tok, doc, {"Prefer": "respond-async"})
+            with lock:
+                results.append(status)
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(202) == 18, results
+    status, listing, _ = http("GET", f"{pg_server.base}/api/v1/rounds?per_page=100", tok)
+    assert status == 200
+    assert listing["total"] == 18 and len(listing["items"]) == 18
