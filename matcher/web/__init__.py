@@ -10,6 +10,7 @@ from ..store import Database, migrate
 from . import metrics, problems
 from .ops import bp as ops_bp
 from .rounds import bp as rounds_bp
+from .whatif import bp as whatif_bp
 
 
 def init_app(app: Flask) -> Database:
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> Database:
     problems.register(app)
     metrics.install(app)
     app.register_blueprint(rounds_bp)
+    app.register_blueprint(whatif_bp)
     app.register_blueprint(ops_bp)
     if app.config.get("RUN_WORKER"):
         from ..worker import WorkerSettings, start_in_thread

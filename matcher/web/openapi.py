@@ -87,6 +87,65 @@ PROBLEM_SCHEMA = {
 }
 
 
+GROUP = {"type": "object", "required": ["demand_quantity", "served_quantity", "coverage"],
+         "properties": {"demand_quantity": INT, "served_quantity": INT, "coverage": NUM}}
+WHATIF_KPIS = {
+    "type": "object",
+    "required": ["status", "served_quantity", "demand_quantity", "coverage", "weighted_coverage", "served_value",
+                 "total_distance_m", "communities_unserved", "mean_distance_m", "worst_distance_m", "projects",
+                 "solve_seconds", "by_category", "by_community"],
+    "properties": {"status": {"enum": ["optimal", "feasible", "infeasible", "unknown"]},
+                   "served_quantity": INT, "demand_quantity": INT, "coverage": NUM, "weighted_coverage": NUM,
+                   "served_value": INT, "total_distance_m": INT, "communities_unserved": INT,
+                   "mean_distance_m": NUM, "worst_distance_m": INT, "projects": INT,
+                   "solve_seconds": _nullable(NUM),
+                   "by_category": {"type": "object", "additionalProperties": GROUP},
+                   "by_community": {"type": "object", "additionalProperties": GROUP}},
+}
+_DIFF_ROW = {"need_id": STR, "resource_id": STR, "community_id": STR, "category": STR, "distance_m": INT,
+             "quantity": INT}
+_DIFF_ITEM = {"type": "object", "required": list(_DIFF_ROW), "properties": _DIFF_ROW}
+_CHANGED_ITEM = {"type": "object", "required": [*_DIFF_ROW, "base_quantity"],
+                 "properties": {**_DIFF_ROW, "base_quantity": INT}}
+WHATIF_RESULT = {
+    "type": "object",
+    "description": "What `matcher whatif --json` prints: the first case is the base (label `base`), then one "
+                   "case per scenario (label = its name) with its project diff against the base.",
+    "required": ["base", "cases"],
+    "properties": {
+        "base": STR,
+        "cases": {"type": "array", "minItems": 2, "items": {
+            "type": "object", "required": ["label", "name", "kpis"],
+            "properties": {"label": STR, "name": _nullable(STR), "kpis": _ref("WhatIfKpis"),
+                           "diff": {"type": "object", "required": ["new", "dropped", "changed"],
+                                    "properties": {"new": {"type": "array", "items": _DIFF_ITEM},
+                                                   "dropped": {"type": "array", "items": _DIFF_ITEM},
+                                                   "changed": {"type": "array", "items": _CHANGED_ITEM}}}}}},
+    },
+}
+
+
+def _whatif_schemas() -> dict:
+    """Request schemas of POST /whatif; the change operations are ScenarioDoc's own (``Change*``)."""
+    from ..whatif.scenario import ScenarioDoc
+    from .whatif import MAX_SCENARIOS
+
+    scenario = ScenarioDoc.model_json_schema(ref_template="#/components/schemas/Change{model}")
+    defs = {f"Change{k}": v for k, v in scenario.pop("$defs", {}).items()}
+    scenario["properties"].pop("base", None)
+    scenario["properties"]["name"] = {"type": "string", "minLength": 1, "maxLength": 500,
+                                      "description": "label of the scenario in the comparison (unique, not 'base')"}
+    scenario["required"] = ["name"]
+    scenario["title"] = "WhatIfScenario"
+    request = {"type": "object", "title": "WhatIfRequest", "additionalProperties": False,
+               "required": ["base", "scenarios"],
+               "properties": {"base": _ref("Round"),
+                              "scenarios": {"type": "array", "minItems": 1, "maxItems": MAX_SCENARIOS,
+                                            "items": _ref("WhatIfScenario")}}}
+    return {**defs, "WhatIfScenario": scenario, "WhatIfRequest": request, "WhatIfKpis": WHATIF_KPIS,
+            "WhatIfResult": WHATIF_RESULT}
+
+
 def _problem(description: str) -> dict:
     return {"description": description, "content": {PROBLEM: {"schema": _ref("Problem")}}}
 
@@ -115,7 +174,8 @@ def _document() -> dict:
     round_schema = Round.model_json_schema(ref_template=REF)
     defs = round_schema.pop("$defs", {})
     schemas = {**defs, "Round": round_schema, "Output": OUTPUT, "Project": PROJECT, "Unmet": UNMET,
-               "RoundStatus": STATUS, "RoundSummary": SUMMARY, "RoundDetail": DETAIL, "Problem": PROBLEM_SCHEMA}
+               "RoundStatus": STATUS, "RoundSummary": SUMMARY, "RoundDetail": DETAIL, "Problem": PROBLEM_SCHEMA,
+               **_whatif_schemas()}
     paths = {
         "/api/v1/rounds": {
             "post": {
@@ -189,6 +249,25 @@ def _document() -> dict:
             "get": {"operationId": "listUnmet", "summary": "Needs left short, each with its reason",
                     "responses": {"200": _ok("unmet needs (empty until solved)", _items(_ref("Unmet"))),
                                   "404": _problem("no such round"), **COMMON}},
+        },
+        "/api/v1/whatif": {
+            "post": {
+                "operationId": "whatif", "summary": "Compare a base round with scenarios (nothing stored)",
+                "description": "Solves the base round and each scenario (the base with the scenario's changes "
+                               "applied, as in scenario files: docs/whatif.md) in the request and answers what "
+                               "`matcher whatif --json` prints. Each round may have at most `SYNC_MAX_PAIRS` "
+                               "candidate pairs (else 422); each solve is limited to `SYNC_BUDGET_S` seconds.",
+                "requestBody": {"required": True, "content": {JSON: {"schema": _ref("WhatIfRequest")}}},
+                "responses": {
+                    "200": _ok("the comparison", _ref("WhatIfResult")),
+                    "400": _problem("malformed JSON"),
+                    "413": _problem("request body over the size limit"),
+                    "415": _problem("not application/json"),
+                    "422": _problem("invalid base (paths `base.`), invalid scenario or change (paths "
+                                    "`scenarios[i].changes[j]...`), or a round too large for a request"),
+                    **COMMON,
+                },
+            },
         },
         "/healthz": {"get": {"operationId": "healthz", "summary": "Process is up", "security": [],
                              "responses": {"200": _ok("up", {"type": "object", "required": ["status"],
