@@ -40,6 +40,14 @@ def _result(path: str, **kw) -> None:
     Path(path).write_text(json.dumps(kw, indent=1))
 
 
+PARTIAL: list[str] = []  # where to note phase 1 as soon as it ends (read when phase 2 is stopped)
+
+
+def _partial(**kw) -> None:
+    if PARTIAL:
+        _result(PARTIAL[0], **kw)
+
+
 def _objective(a: dict, x: np.ndarray) -> dict:
     x = np.rint(np.asarray(x, dtype=float)).astype(np.int64)
     return {"served_value": int(np.dot(a["weight"][a["need"]], x)), "total_distance_m": int(np.dot(a["dist"], x)),
@@ -131,6 +139,7 @@ def highs(a: dict, time_limit: float) -> tuple[np.ndarray, dict]:
     if r1.x is None or r1.status != 0:
         return np.zeros(w.size), {"seconds": t1 - t0, "status": f"phase 1: {r1.message}"}
     value = float(np.rint(-r1.fun))
+    _partial(phase1_seconds=t1 - t0, phase1_served_value=int(value))
     left = max(1.0, time_limit - (t1 - t0))
     r2 = milp(a["dist"].astype(float), integrality=integ, bounds=bounds,
               constraints=cons + [LinearConstraint(w[None, :], value, np.inf)], options={"time_limit": left})
@@ -168,6 +177,7 @@ def cbc(a: dict, time_limit: float) -> tuple[np.ndarray, dict]:
     if pulp.LpStatus[prob.status] != "Optimal":
         return np.zeros(P), {"seconds": t1 - t0, "status": f"phase 1: {pulp.LpStatus[prob.status]}"}
     best = round(pulp.value(prob.objective))
+    _partial(phase1_seconds=t1 - t0, phase1_served_value=int(best))
     prob.sense = pulp.LpMinimize
     prob.setObjective(pulp.lpSum(dk * xk for dk, xk in zip(dist, x)))
     prob += value >= best
@@ -187,6 +197,7 @@ def main(argv: list[str]) -> int:
     npz, out = argv[1], argv[2]
     limit = float(argv[argv.index("--time-limit") + 1]) if "--time-limit" in argv else 600.0
     a = _load(npz)
+    PARTIAL.append(out + ".partial")
     if kind == "bareflow":
         x, info = bare_flow(a)
     elif kind == "highs":

@@ -63,12 +63,19 @@ def measure(cmd: list[str], timeout: float, log: Path) -> dict:
                 root = psutil.Process(proc.pid)
             except psutil.Error:
                 return
-            while not done.wait(0.05):
+            def used(proc) -> int:
+                # PSS (shared pages split between sharers, e.g. forked workers); RSS where unavailable
                 try:
-                    total = root.memory_info().rss
+                    return int(getattr(proc.memory_full_info(), "pss", 0)) or proc.memory_info().rss
+                except psutil.AccessDenied:
+                    return proc.memory_info().rss
+
+            while not done.wait(0.1):
+                try:
+                    total = used(root)
                     for c in root.children(recursive=True):
                         try:
-                            total += c.memory_info().rss
+                            total += used(c)
                         except psutil.Error:
                             pass
                 except psutil.Error:
@@ -132,6 +139,11 @@ def run_size(size: str, seed: int = 1, rules: str | None = None, milp_max_pairs:
         m["result"] = _read(out) if out is not None else {}
         if m["rc"] != 0 or m["timed_out"]:
             m["error"] = "timed out" if m["timed_out"] else _tail(log)
+            partial = _read(Path(str(out) + ".partial")) if out is not None else {}
+            if partial:  # how far it got: phase 1 (served value) finished
+                m["partial"] = partial
+                m["error"] += (f" in phase 2 (phase 1, max served value {partial['phase1_served_value']}, "
+                               f"took {partial['phase1_seconds']:.1f} s)")
         C[name] = m
         say(f"[{size}] {name:<16} {m['wall_seconds']:8.2f} s  peak {m['max_rss_mb']:7.0f} MiB"
             + (f"  ERROR {m['error']}" if "error" in m else ""))
@@ -298,6 +310,8 @@ def write_results_md(results_dir: Path, target: Path) -> None:
          "Written by `python -m benchmarks.run --size SIZE` (one size per run; every contender of a size is",
          "measured side by side in that one run, each in its own process). Do not edit by hand.", "",
          f"- machine: {_machine()} (shared with other jobs while measured: treat times as ±30 %)",
+         "- memory: max RSS of the contender's process (os.wait4) and the peak of the summed PSS of its process",
+         "  tree sampled every 0.1 s (forked workers share pages; PSS counts them once)",
          "- libraries: " + ", ".join(f"{k} {val}" for k, val in v.items()), "",
          "Rounds come from `benchmarks/generate.py` (seeded). The flow, HiGHS and CBC baselines start from",
          "matcher's saved pair arrays: their time is model building plus solving only, no parsing and no",
@@ -309,7 +323,7 @@ def write_results_md(results_dir: Path, target: Path) -> None:
         L.append(f"## {r['size']}: {r.get('resources', '?'):,} resources x {r.get('needs', '?'):,} needs, "
                  f"{r.get('pairs', 0):,} pairs ({r['rules']}, seed {r['seed']}, {r['round_mib']:.1f} MiB JSON; {r['when']})"
                  if isinstance(r.get('resources'), int) else f"## {r['size']}")
-        L += ["", "| contender | seconds | x matcher | peak RSS MiB | tree peak MiB | served value | distance m | status |",
+        L += ["", "| contender | seconds | x matcher | max RSS MiB | tree PSS peak MiB | served value | distance m | status |",
               "|---|---:|---:|---:|---:|---:|---:|---|"]
         mt = C.get("matcher", {}).get("wall_seconds") or float("nan")
         for name, c in C.items():
@@ -344,8 +358,48 @@ def write_results_md(results_dir: Path, target: Path) -> None:
     L.append("time ~ pairs^k fitted over " + ", ".join(f"{p:,} pairs: {t:.1f} s" for p, t in pts) + ": "
              + (f"matcher k = {e:.2f}" if e is not None else "matcher k = n/a (needs two sizes)")
              + (f", bare monolithic flow k = {ef:.2f}" if ef is not None else ""))
-    L.append("")
+    L.append("(each size from its own run, at the time shown in its heading)")
+    L += ["", "## Targets", ""] + [f"- {line}" for line in targets(runs)] + [""]
     target.write_text("\n".join(L) + "\n", encoding="utf-8")
+
+
+def targets(runs: list[dict]) -> list[str]:
+    """The issue's targets, judged from the stored runs."""
+    by = {r["size"]: r for r in runs if r["size"] != "C" or r["rules"] == "members"}
+    out = []
+
+    def mt(r):
+        return r["contenders"]["matcher"]["wall_seconds"]
+
+    if "L" in by and "bareflow_over_matcher" in by["L"]["summary"]:
+        s = by["L"]["summary"]
+        ratio = 1 / s["bareflow_over_matcher"]
+        out.append(f"L: matcher end to end {mt(by['L']):.2f} s = {ratio:.2f}x the bare monolithic flow "
+                   f"({s['bareflow_seconds']:.2f} s), same optimum {s['bareflow_same_optimum']}: "
+                   + ("met" if ratio <= 1.0 and s["bareflow_same_optimum"] else "NOT met (target <= 1.0x)"))
+    if "M" in by:
+        s = by["M"]["summary"]
+        for name, want in (("cbc", 20), ("highs", 3)):
+            if f"{name}_over_matcher" in s:
+                k = s[f"{name}_over_matcher"]
+                out.append(f"M: {name} {k:.1f}x slower than matcher end to end (target >= {want}x, same optimum "
+                           f"{s[f'{name}_same_optimum']}): " + ("met" if k >= want and s[f"{name}_same_optimum"] else "NOT met"))
+            elif f"{name}_timeout_seconds" in s:
+                k = s[f"{name}_timeout_seconds"] / mt(by["M"])
+                out.append(f"M: {name} stopped unfinished after more than {k:.0f}x matcher's time (target >= {want}x): met")
+    if "XL" in by:
+        m = by["XL"]["contenders"]["matcher"]
+        st = (m.get("result") or {}).get("status")
+        peak = max(m["max_rss_mb"], m["tree_peak_mb"]) / 1024
+        out.append(f"XL: {st} in {m['wall_seconds']:.0f} s, peak memory {peak:.2f} GiB (target: exact, < 8 GiB): "
+                   + ("met" if st == "optimal" and peak < 8 else "NOT met"))
+    if "C" in by and "gap_pct" in by["C"]["summary"]:
+        m = by["C"]["contenders"]["matcher"]
+        gap = by["C"]["summary"]["gap_pct"]
+        st = m["result"].get("status")
+        out.append(f"C (20k members, max_projects 1-2): {st}, gap {gap:.2f} % in {m['wall_seconds']:.0f} s "
+                   f"(target: optimal or gap < 0.5 % within 60 s): " + ("met" if st == "optimal" or gap < 0.5 else "NOT met"))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,6 +98,23 @@ def connect(scheduler: Optional[str] = None, workers: int = 0, processes: bool =
     return DaskRunner(Client(scheduler))
 
 
+def local_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int) -> list[Any]:
+    """``[fn(x) for x in items]`` with the first item solved here and the others on
+    ``workers - 1`` forked processes of this machine (no start-up imports: the
+    children are copies of this process). Falls back to serial where fork is missing."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    items = list(items)
+    if workers < 2 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(item) for item in items]
+    with ProcessPoolExecutor(max_workers=min(workers - 1, len(items) - 1),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        rest = [pool.submit(fn, item) for item in items[1:]]
+        first = fn(items[0])
+        return [first] + [f.result() for f in rest]
+
+
 _current: contextvars.ContextVar[SerialRunner] = contextvars.ContextVar("matcher_runner", default=SerialRunner())
 
 

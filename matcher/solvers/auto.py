@@ -20,6 +20,7 @@ workers of a Dask cluster, with the identical result.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from typing import Optional
@@ -36,6 +37,7 @@ from .greedy import greedy_quantities
 NAME = "auto"
 FLOW_TASK_PAIRS = 100_000  # up to this many plain pairs: one flow call
 FLOW_PART_PAIRS = 10_000  # above: one flow per part at least this large
+LOCAL_POOL_PAIRS = 500_000  # from this many plain pairs, flows run on forked processes (one per core)
 
 
 def compact(p: Problem, sel: np.ndarray) -> Problem:
@@ -116,6 +118,22 @@ def repair(p: Problem, x_relaxed: np.ndarray) -> Optional[np.ndarray]:
     return greedy_quantities(fixed)
 
 
+def reflow(p: Problem, x: np.ndarray) -> Optional[np.ndarray]:
+    """Re-optimize around a feasible result: a plain flow in which the providers
+    whose limit binds may use only the pairs ``x`` uses (so they keep within
+    their limit), everyone else any pair; then repaired to the remaining rules."""
+    allowed = ~p.binding_groups()[p.group[p.pair_res]] | (x > 0) | p.locked
+    try:
+        r = flow.solve(relaxed(p).restrict(allowed), SolveOptions())
+    except NotApplicable:
+        return None
+    if r.status is not Status.OPTIMAL:
+        return None
+    y = np.zeros(p.n_pairs, dtype=np.int64)
+    y[allowed] = r.x
+    return repair(p, y)
+
+
 def _better(p: Problem, a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Optional[np.ndarray]:
     if a is None or b is None:
         return b if a is None else a
@@ -138,6 +156,13 @@ def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
             if r.status is Status.OPTIMAL:
                 relax_value = r.served_value
                 start = _better(sub, start, repair(sub, r.x))
+                for _ in range(3):  # a few rounds of re-optimizing around the best result
+                    if start is None:
+                        break
+                    nxt = _better(sub, start, reflow(sub, start))
+                    if nxt is start:
+                        break
+                    start = nxt
         except NotApplicable:
             pass
     left = max(0.05, options.time_limit_s - (time.perf_counter() - t0))
@@ -211,9 +236,17 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         batches = flow_batches(label, ~needs_cpsat)
         stats["flow_tasks"] = len(batches)
         subs = [compact(p, sel) for sel in batches]
-        if runner.remote and len(subs) > 1:
+        cores = options.workers or os.cpu_count() or 1
+        local_pool = (not runner.remote and len(subs) > 1 and cores > 1 and os.environ.get("MATCHER_LOCAL_POOL", "1") != "0"
+                      and sum(sub.n_pairs for sub in subs) >= LOCAL_POOL_PAIRS)
+        if (runner.remote or local_pool) and len(subs) > 1:
             order = sorted(range(len(subs)), key=lambda b: -subs[b].n_pairs)  # longest first
-            done = runner.map(run_task, [("flow", subs[b], options.time_limit_s, options.workers, None) for b in order])
+            tasks = [("flow", subs[b], options.time_limit_s, options.workers, None) for b in order]
+            if runner.remote:
+                done = runner.map(run_task, tasks)
+            else:
+                options.say(f"auto: {len(tasks)} flows on {min(cores, len(tasks))} local processes")
+                done = parallel.local_map(run_task, tasks, min(cores, len(tasks)))
             sols = [None] * len(subs)
             for b, sol in zip(order, done):
                 sols[b] = sol

@@ -70,3 +70,15 @@ def test_flow_batches_cover_plain_parts_once():
     got = np.sort(np.concatenate(batches))
     np.testing.assert_array_equal(got, [0, 1, 3, 4, 5, 7])
     assert any(set(b.tolist()) == {3, 4, 5} for b in batches)
+
+
+@pytest.mark.parametrize("seed", [51, 52])
+def test_local_process_pool_equals_single_process(small_tasks, monkeypatch, seed):
+    prep = prepare(dumps(generate("S", seed=seed, resources=240, needs=90)))
+    monkeypatch.setenv("MATCHER_LOCAL_POOL", "0")
+    single = solve_prepared(prep, timings=False)
+    monkeypatch.setenv("MATCHER_LOCAL_POOL", "1")
+    monkeypatch.setattr(auto, "LOCAL_POOL_PAIRS", 0)
+    pooled = solve_prepared(prep, timings=False, workers=2)
+    assert single.solution.stats["flow_tasks"] > 1
+    assert _key(pooled) == _key(single)
