@@ -246,6 +246,8 @@ def summary_lines(res: dict) -> list[str]:
             mt = C["matcher"]["wall_seconds"]
             lines.append(f"{name} did not finish within {t:.0f} s, stopped there: more than {t / mt:.0f}x "
                          f"matcher's end-to-end time")
+    if "dask_same_result" in s:
+        lines.append(f"local Dask cluster: same served value and distance as the single process: {s['dask_same_result']}")
     if "greedy_value_gap_pct" in s:
         lines.append(f"greedy: value {s['greedy_value_gap_pct']:.2f} % less, units {s['greedy_units_gap_pct']:.2f} % fewer")
     if "gap_pct" in s:
