@@ -232,6 +232,20 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
 
     cpsat_parts = list(np.flatnonzero(needs_cpsat))
     runner = parallel.current()
+
+    def merge(sel: np.ndarray, sub: Problem, sol: Solution, zero_if_unknown: bool = True) -> Solution:
+        """Take one part's solution into the round's (x, statuses, bound, messages)."""
+        nonlocal bound
+        if zero_if_unknown and sol.status is Status.UNKNOWN and not sub.locked.any():
+            # nothing found in time, but serving nothing is always valid here
+            sol = Solution.of(sub, Status.FEASIBLE, np.zeros(sub.n_pairs, dtype=np.int64), NAME,
+                              bound=sub.value_upper_bound(), message=sol.message)
+        x[sel] = sol.x
+        statuses.append(sol.status)
+        bound += sol.bound_served_value if sol.bound_served_value is not None else sub.value_upper_bound()
+        if sol.message and sol.message not in messages:
+            messages.append(sol.message)
+        return sol
     if n_flow:
         batches = flow_batches(label, ~needs_cpsat)
         stats["flow_tasks"] = len(batches)
@@ -261,11 +275,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
             if sol is None:  # cost range too wide for one flow: let CP-SAT take those parts
                 cpsat_parts = sorted(set(cpsat_parts) | set(np.unique(label[sel]).tolist()))
                 continue
-            x[sel] = sol.x
-            statuses.append(sol.status)
-            bound += sol.bound_served_value if sol.bound_served_value is not None else sub.value_upper_bound()
-            if sol.message and sol.message not in messages:
-                messages.append(sol.message)
+            merge(sel, sub, sol, zero_if_unknown=False)
     sizes = {c: int(n) for c, n in zip(*np.unique(label[label >= 0], return_counts=True))}
     left = sum(sizes.get(c, 0) for c in cpsat_parts)
     if runner.remote and len(cpsat_parts) > 1:
@@ -279,14 +289,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
                   options.workers, None) for c, sub in zip(ordered, subs)]
         options.say(f"auto: {len(tasks)} cpsat parts on {runner.workers} workers")
         for sel, sub, sol in zip(sels, subs, runner.map(run_task, tasks)):
-            if sol.status is Status.UNKNOWN and not sub.locked.any():
-                sol = Solution.of(sub, Status.FEASIBLE, np.zeros(sub.n_pairs, dtype=np.int64), NAME,
-                                  bound=sub.value_upper_bound(), message=sol.message)
-            statuses.append(sol.status)
-            x[sel] = sol.x
-            bound += sol.bound_served_value if sol.bound_served_value is not None else sub.value_upper_bound()
-            if sol.message and sol.message not in messages:
-                messages.append(sol.message)
+            merge(sel, sub, sol)
         cpsat_parts = []
     for k, c in enumerate(sorted(cpsat_parts, key=lambda c: (-sizes.get(c, 0), c))):
         sel = np.flatnonzero(label == c)
@@ -295,16 +298,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         share = remaining * sizes[c] / max(1, left)
         left -= sizes[c]
         options.say(f"auto: part {k + 1}/{len(cpsat_parts)} with {sel.size} pairs by cpsat")
-        sol = cpsat_part(sub, replace(options, time_limit_s=max(0.05, share)))
-        if sol.status is Status.UNKNOWN and not sub.locked.any():
-            # nothing found in time, but serving nothing is always valid here
-            sol = Solution.of(sub, Status.FEASIBLE, np.zeros(sub.n_pairs, dtype=np.int64), NAME,
-                              bound=sub.value_upper_bound(), message=sol.message)
-        statuses.append(sol.status)
-        x[sel] = sol.x
-        bound += sol.bound_served_value if sol.bound_served_value is not None else sub.value_upper_bound()
-        if sol.message and sol.message not in messages:
-            messages.append(sol.message)
+        sol = merge(sel, sub, cpsat_part(sub, replace(options, time_limit_s=max(0.05, share))))
         if sol.status in (Status.INFEASIBLE, Status.UNKNOWN):
             break
     for worst in (Status.INFEASIBLE, Status.UNKNOWN, Status.FEASIBLE):
