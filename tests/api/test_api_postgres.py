@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 
 import pytest
 
@@ -41,7 +42,7 @@ def test_round_is_solved_by_the_worker_on_postgres(pg_server):
 
 
 def test_parallel_posts_on_postgres_lose_nothing(pg_server):
-    tok = token(PG_URL, "海淀区 PostgreSQL")
+    tok = token(PG_URL, f"海淀区 PostgreSQL {uuid.uuid4().hex[:8]}")  # a fresh committee on a reused database
     doc = json.loads(ROUND_FILE.read_text(encoding="utf-8"))
     results: list[int] = []
     lock = threading.Lock()
