@@ -2,29 +2,18 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import tempfile
 import urllib.request
 
 import pytest
 
+from browser import chromium_or_skip, launch_offline
 from test_api_server import Server
-
-
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def test_docs_page_renders_offline_in_chromium(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    exe = os.environ.get("MATCHER_CHROMIUM") or _chromium()
-    if exe is None:
-        pytest.skip("no chromium on this machine (python3 tasks.py test installs Debian chromium when root)")
+    chromium_or_skip()
     server = Server(f"sqlite:///{tmp_path / 'matcher.sqlite'}", tmp_path, POLL_S=0.5)
     try:
         spec = json.loads(urllib.request.urlopen(f"{server.base}/openapi.json", timeout=30).read())
@@ -33,10 +22,7 @@ def test_docs_page_renders_offline_in_chromium(tmp_path):
         blocked: list[str] = []
         errors: list[str] = []
         with tempfile.TemporaryDirectory() as profile, sync_api.sync_playwright() as pw:
-            ctx = pw.chromium.launch_persistent_context(
-                profile, executable_path=exe, headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                      "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            ctx = launch_offline(pw, profile)
             try:
                 def route(r):
                     url = r.request.url

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from browser import chromium_or_skip, launch_offline
 
 from matcher.report import render_report
 from matcher.service import solve_round
@@ -51,14 +52,6 @@ def test_page_is_self_contained(page):
     assert "项目清单" in html and "未满足需求" in html
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def _non_white(png: bytes) -> float:
     import numpy as np
     from PIL import Image
@@ -84,17 +77,13 @@ def test_unmet_reasons_in_chinese(page):
 
 def test_report_draws_in_headless_chromium_offline(page):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    exe = os.environ.get("MATCHER_CHROMIUM") or _chromium()
-    if exe is None:
-        pytest.skip("no chromium on this machine (python3 tasks.py test installs Debian chromium when root)")
+    chromium_or_skip()
     requests: list[str] = []
     blocked: list[str] = []
     errors: list[str] = []
     with tempfile.TemporaryDirectory() as profile, sync_api.sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            profile, executable_path=exe, headless=True, viewport={"width": 1280, "height": 900},
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND"])
+        ctx = launch_offline(pw, profile, ("--host-resolver-rules=MAP * ~NOTFOUND",),
+                             viewport={"width": 1280, "height": 900})
         try:
             def route(r):
                 url = r.request.url
