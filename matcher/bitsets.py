@@ -38,11 +38,10 @@ def subset_by_pattern(need_bits: np.ndarray, res_bits: np.ndarray, need_pat: np.
 
 def dedup(keys: Sequence[Hashable | None]) -> tuple[np.ndarray, list]:
     """Distinct keys: ``ids[k]`` indexes the returned list; ``None`` gets -1."""
-    table: dict = {}
-    ids = np.empty(len(keys), dtype=np.int32)
-    for k, key in enumerate(keys):
-        ids[k] = -1 if key is None else table.setdefault(key, len(table))
-    return ids, list(table)
+    table: dict = {None: -1}
+    ids = [table.setdefault(key, len(table) - 1) for key in keys]
+    del table[None]
+    return np.array(ids, dtype=np.int32).reshape(-1), list(table)
 
 
 def tag_bits(tag_sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> np.ndarray:

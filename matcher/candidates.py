@@ -16,6 +16,7 @@ then resource.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,7 @@ def group_by(codes: np.ndarray, n_groups: int) -> list[np.ndarray]:
     return [order[bounds[g]: bounds[g + 1]] for g in range(n_groups)]
 
 
-def _within_distance(t: RoundTables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _within_distance(t: RoundTables, categories: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(res, need, metres) for same-category pairs within their distance limit."""
     ncat = len(t.categories)
     res_by_cat = group_by(t.res_cat, ncat)
@@ -73,7 +74,7 @@ def _within_distance(t: RoundTables) -> tuple[np.ndarray, np.ndarray, np.ndarray
         a = np.sin((n_phi[nj] - r_phi[ri]) / 2) ** 2 + r_cos[ri] * n_cos[nj] * np.sin((n_lam[nj] - r_lam[ri]) / 2) ** 2
         return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(1.0, a)))
 
-    for c in range(ncat):
+    for c in categories:
         R, N = res_by_cat[c], need_by_cat[c]
         if R.size == 0 or N.size == 0:
             continue
@@ -146,14 +147,65 @@ def _order_by_need_distance_resource(ri: np.ndarray, dist: np.ndarray, nj: np.nd
     return np.argsort(key, kind="stable")
 
 
-def candidate_pairs(t: RoundTables) -> Pairs:
-    """All eligible pairs plus the locked ones, sorted by need, distance, resource."""
-    ri, nj, d = _within_distance(t)
+def eligible_pairs(t: RoundTables, categories: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(res, need, metres) of the eligible pairs (rules 1-5) within ``categories``, unsorted."""
+    ri, nj, d = _within_distance(t, categories)
     keep = tags_ok(t, ri, nj)
     keep &= windows_ok(t, ri, nj)
     if t.forbid_res.size:
         keep &= ~np.isin(pair_keys(ri, nj, t.n_need), pair_keys(t.forbid_res, t.forbid_need, t.n_need))
-    ri, nj, d = ri[keep], nj[keep], d[keep]
+    return ri[keep], nj[keep], d[keep]
+
+
+PARALLEL_WORK = 100_000_000  # resources x needs of one category from which its pairs are computed on a fork
+
+
+def _shares(t: RoundTables, workers: int) -> list[list[int]]:
+    """Categories split into at most ``workers`` shares of about equal work
+    (resources x needs per category, largest first to the least loaded share)."""
+    ncat = len(t.categories)
+    work = np.bincount(t.res_cat, minlength=ncat).astype(float) * np.bincount(t.need_cat, minlength=ncat)
+    order = [int(c) for c in np.argsort(-work, kind="stable") if work[c] > 0]
+    if workers < 2 or work.sum() < PARALLEL_WORK or len(order) < 2:
+        return [order]
+    shares: list[list[int]] = [[] for _ in range(min(workers, len(order)))]
+    load = [0.0] * len(shares)
+    for c in order:
+        k = load.index(min(load))
+        shares[k].append(c)
+        load[k] += work[c]
+    return shares
+
+
+_FORKED: dict = {}
+
+
+def _eligible_in_fork(categories: list[int]):
+    return eligible_pairs(_FORKED["tables"], categories)
+
+
+def candidate_pairs(t: RoundTables, workers: int = 0) -> Pairs:
+    """All eligible pairs plus the locked ones, sorted by need, distance, resource.
+
+    Big rounds compute the pairs of their categories on ``workers`` forked
+    processes (0 = one per core); the result does not depend on the split.
+    """
+    from .parallel import local_map, local_pool_allowed
+
+    if workers <= 0:
+        workers = os.cpu_count() or 1
+    shares = _shares(t, workers if local_pool_allowed() else 1)
+    if len(shares) > 1:
+        _FORKED["tables"] = t  # the forked processes find the tables here (nothing is pickled but the shares)
+        try:
+            found = local_map(_eligible_in_fork, shares, len(shares))
+        finally:
+            _FORKED.clear()
+    else:
+        found = [eligible_pairs(t, shares[0])]
+    ri = np.concatenate([f[0] for f in found])
+    nj = np.concatenate([f[1] for f in found])
+    d = np.concatenate([f[2] for f in found])
     lock = np.zeros(ri.size, dtype=np.int64)
     if t.lock_res.size:
         keys = pair_keys(ri, nj, t.n_need)

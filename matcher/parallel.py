@@ -98,10 +98,18 @@ def connect(scheduler: Optional[str] = None, workers: int = 0, processes: bool =
     return DaskRunner(Client(scheduler))
 
 
+def local_pool_allowed() -> bool:
+    """May matcher fork local processes here? (``MATCHER_LOCAL_POOL=0`` says no.)"""
+    return os.environ.get("MATCHER_LOCAL_POOL", "1") != "0"
+
+
 def local_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int) -> list[Any]:
-    """``[fn(x) for x in items]`` with the first item solved here and the others on
-    ``workers - 1`` forked processes of this machine (no start-up imports: the
-    children are copies of this process). Falls back to serial where fork is missing."""
+    """``[fn(x) for x in items]`` with the first item done here and the others on
+    ``workers - 1`` forked processes of this machine, each taking the next item
+    when free (give the longest first). The children are copies of this process:
+    no start-up imports, and module state set before the call is theirs to read
+    (import what ``fn`` needs before calling). Falls back to serial where fork
+    is missing."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

@@ -7,7 +7,9 @@ to reuse candidate pairs across several solves).
 """
 from __future__ import annotations
 
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -23,6 +25,25 @@ from .problem import NotApplicable, Problem, Solution, SolveOptions, Status, loc
 from .tables import RoundTables, build_tables
 from .validation import parse_round
 from .verify import verify
+
+
+@contextmanager
+def paused_gc():
+    """Pause Python's cyclic garbage collector for a bulk stage.
+
+    Parsing a round builds millions of small objects (JSON values, validated
+    items) that all stay alive; each allocation burst would otherwise trigger
+    collections that scan every one of them again (at 100k resources x 20k
+    needs that is 80 % of the parse time). Nothing in these stages makes
+    reference cycles worth collecting early; the collector resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass
@@ -61,15 +82,16 @@ def build_problem(t: RoundTables, pairs: Pairs) -> Problem:
 def prepare(data: Any, source: str = "", progress: Optional[Callable[[str], None]] = None) -> Prepared:
     """Validate a round document (bytes, text, dict or :class:`Round`) and compute its pairs."""
     say = progress or (lambda message: None)
-    t0 = time.perf_counter()
-    say("validating the round")
-    rnd = data if isinstance(data, Round) else parse_round(data, source)
-    t1 = time.perf_counter()
-    say(f"computing candidate pairs ({len(rnd.resources):,} resources x {len(rnd.needs):,} needs)")
-    tables = build_tables(rnd)
-    pairs = candidate_pairs(tables)
-    t2 = time.perf_counter()
-    problem = build_problem(tables, pairs)
+    with paused_gc():
+        t0 = time.perf_counter()
+        say("validating the round")
+        rnd = data if isinstance(data, Round) else parse_round(data, source)
+        t1 = time.perf_counter()
+        say(f"computing candidate pairs ({len(rnd.resources):,} resources x {len(rnd.needs):,} needs)")
+        tables = build_tables(rnd)
+        pairs = candidate_pairs(tables)
+        t2 = time.perf_counter()
+        problem = build_problem(tables, pairs)
     return Prepared(rnd, tables, pairs, problem, {"parse_validate": t1 - t0, "candidates": t2 - t1})
 
 
@@ -142,4 +164,6 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
 
 def solve_round(data: Any, *, source: str = "", **kwargs) -> RoundResult:
     """Validate, solve, verify and report one round document. See :func:`solve_prepared`."""
-    return solve_prepared(prepare(data, source, kwargs.get("progress")), **kwargs)
+    prep = prepare(data, source, kwargs.get("progress"))
+    with paused_gc():
+        return solve_prepared(prep, **kwargs)

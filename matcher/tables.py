@@ -84,18 +84,30 @@ def _codes(values: list[str]) -> tuple[np.ndarray, list[str]]:
 
 
 def build_tables(rnd: Round) -> RoundTables:
-    """Columnar arrays of a validated round."""
+    """Columnar arrays of a validated round (one pass over each list's items)."""
     provs, res, needs = rnd.providers, rnd.resources, rnd.needs
+    nr, nn = len(res), len(needs)
     prov_ids = [p.id for p in provs]
     prov_index = {p: i for i, p in enumerate(prov_ids)}
-    res_ids = [r.id for r in res]
-    need_ids = [n.id for n in needs]
+    inf = np.inf
+    r_cols = list(zip(*[(r.id, r.provider_id, r.category, r.capacity, r.min_quantity, r.lat, r.lon,
+                         inf if r.max_distance_m is None else r.max_distance_m, r.tags, r.windows)
+                        for r in res])) or [()] * 10
+    n_cols = list(zip(*[(n.id, n.community_id, n.category, n.quantity, n.priority, n.lat, n.lon,
+                         inf if n.max_distance_m is None else n.max_distance_m, n.required_tags,
+                         n.all_or_nothing, n.windows)
+                        for n in needs])) or [()] * 11
+    res_ids, r_prov, r_cat, r_cap, r_minq, r_lat, r_lon, r_maxd, r_tags, r_win = r_cols
+    need_ids, n_comm, n_cat, n_qty, n_prio, n_lat, n_lon, n_maxd, n_tags, n_aon, n_win = n_cols
+    res_ids, need_ids = list(res_ids), list(need_ids)
     res_index = {r: i for i, r in enumerate(res_ids)}
     need_index = {n: j for j, n in enumerate(need_ids)}
 
-    cat_codes, categories = _codes([r.category for r in res] + [n.category for n in needs])
-    comm_codes, communities = _codes([n.community_id for n in needs])
-    tag_ids, tag_sets = dedup([frozenset(r.tags) for r in res] + [frozenset(n.required_tags) for n in needs])
+    cat_codes, categories = _codes(list(r_cat) + list(n_cat))
+    comm_codes, communities = _codes(list(n_comm))
+    tag_memo: dict = {}  # tag tuples repeat: one frozenset per distinct tuple
+    tag_ids, tag_sets = dedup([tag_memo.get(tags) or tag_memo.setdefault(tags, frozenset(tags))
+                               for tags in r_tags + n_tags])
     memo: dict = {}  # few distinct window lists: compute each key once (by the raw fields)
 
     def wkey(windows):
@@ -107,52 +119,51 @@ def build_tables(rnd: Round) -> RoundTables:
             key = memo[raw] = win.key_of(windows)
         return key
 
-    win_ids, patterns = dedup([wkey(r.windows) for r in res] + [wkey(n.windows) for n in needs])
+    win_ids, patterns = dedup([wkey(w) for w in r_win + n_win])
     weights = rnd.params.weight_of()
     weight_lut = np.array([0] + [weights[p] for p in range(1, 6)], dtype=np.int64)
-    nr = len(res)
 
-    def f64(values):
-        return np.fromiter(values, dtype=np.float64, count=-1)
+    def f64(values) -> np.ndarray:
+        return np.array(values, dtype=np.float64).reshape(-1)
 
-    def i64(values):
-        return np.fromiter(values, dtype=np.int64, count=-1)
+    def i64(values) -> np.ndarray:
+        return np.array(values, dtype=np.int64).reshape(-1)
 
-    need_priority = i64(n.priority for n in needs)
+    need_priority = i64(n_prio)
     return RoundTables(
         round=rnd,
         prov_ids=prov_ids,
-        prov_max_projects=i64(NO_LIMIT if p.max_projects is None else p.max_projects for p in provs),
+        prov_max_projects=i64([NO_LIMIT if p.max_projects is None else p.max_projects for p in provs]),
         res_ids=res_ids,
-        res_provider=np.fromiter((prov_index[r.provider_id] for r in res), dtype=np.int32, count=nr),
+        res_provider=np.array([prov_index[p] for p in r_prov], dtype=np.int32).reshape(-1),
         res_cat=cat_codes[:nr],
-        res_cap=i64(r.capacity for r in res),
-        res_min_qty=i64(r.min_quantity for r in res),
-        res_lat=f64(r.lat for r in res),
-        res_lon=f64(r.lon for r in res),
-        res_max_dist=f64(np.inf if r.max_distance_m is None else r.max_distance_m for r in res),
+        res_cap=i64(r_cap),
+        res_min_qty=i64(r_minq),
+        res_lat=f64(r_lat),
+        res_lon=f64(r_lon),
+        res_max_dist=f64(r_maxd),
         res_tagset=tag_ids[:nr],
         res_win=win_ids[:nr],
         need_ids=need_ids,
         need_comm=comm_codes,
         need_cat=cat_codes[nr:],
-        need_qty=i64(n.quantity for n in needs),
+        need_qty=i64(n_qty),
         need_priority=need_priority,
-        need_weight=weight_lut[need_priority] if len(needs) else np.zeros(0, dtype=np.int64),
-        need_lat=f64(n.lat for n in needs),
-        need_lon=f64(n.lon for n in needs),
-        need_max_dist=f64(np.inf if n.max_distance_m is None else n.max_distance_m for n in needs),
+        need_weight=weight_lut[need_priority] if nn else np.zeros(0, dtype=np.int64),
+        need_lat=f64(n_lat),
+        need_lon=f64(n_lon),
+        need_max_dist=f64(n_maxd),
         need_tagset=tag_ids[nr:],
-        need_aon=np.fromiter((n.all_or_nothing for n in needs), dtype=bool, count=len(needs)),
+        need_aon=np.array(n_aon, dtype=bool).reshape(-1),
         need_win=win_ids[nr:],
         categories=categories,
         communities=communities,
         tag_sets=tag_sets,
         window_patterns=patterns,
         max_distance_m=float(rnd.params.max_distance_m),
-        forbid_res=i64(res_index[f.resource_id] for f in rnd.forbidden),
-        forbid_need=i64(need_index[f.need_id] for f in rnd.forbidden),
-        lock_res=i64(res_index[lk.resource_id] for lk in rnd.locked),
-        lock_need=i64(need_index[lk.need_id] for lk in rnd.locked),
-        lock_qty=i64(lk.quantity for lk in rnd.locked),
+        forbid_res=i64([res_index[f.resource_id] for f in rnd.forbidden]),
+        forbid_need=i64([need_index[f.need_id] for f in rnd.forbidden]),
+        lock_res=i64([res_index[lk.resource_id] for lk in rnd.locked]),
+        lock_need=i64([need_index[lk.need_id] for lk in rnd.locked]),
+        lock_qty=i64([lk.quantity for lk in rnd.locked]),
     )

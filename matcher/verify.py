@@ -21,16 +21,22 @@ WEEK = 7 * 1440
 TOLERANCE_M = 1e-6
 
 
-def _intervals(windows) -> list[tuple[int, int]]:
+def _intervals(windows) -> tuple[tuple[int, int], ...]:
     """Merged [start, end) minute intervals of a window list within one week."""
+    return _merged(tuple((tuple(w.days), w.start, w.end) for w in windows))
+
+
+@lru_cache(maxsize=4096)
+def _merged(windows: tuple) -> tuple[tuple[int, int], ...]:
+    """:func:`_intervals` of ``(days, start, end)`` triples (rounds repeat a few patterns)."""
     raw: list[tuple[int, int]] = []
-    for w in windows:
-        sh, sm = map(int, w.start.split(":"))
-        eh, em = map(int, w.end.split(":"))
+    for days, start_text, end_text in windows:
+        sh, sm = map(int, start_text.split(":"))
+        eh, em = map(int, end_text.split(":"))
         start, end = sh * 60 + sm, eh * 60 + em
         if end <= start:
             end += 1440
-        for d in set(w.days):
+        for d in set(days):
             a, b = _DAY[d] * 1440 + start, _DAY[d] * 1440 + end
             if b > WEEK:
                 raw.append((a, WEEK))
@@ -44,10 +50,10 @@ def _intervals(windows) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], b))
         else:
             merged.append((a, b))
-    return merged
+    return tuple(merged)
 
 
-def intervals_cover(outer: list[tuple[int, int]], inner: list[tuple[int, int]]) -> bool:
+def intervals_cover(outer, inner) -> bool:
     """Is every interval of ``inner`` inside the union ``outer`` (both merged)?"""
     k = 0
     for a, b in inner:

@@ -41,6 +41,11 @@ def components(n_left: int, n_right: int, left: np.ndarray, right: np.ndarray) -
     return labels[left]
 
 
+def preload() -> None:
+    """Import the backend now (before forking workers that will use it)."""
+    from ortools.graph.python import min_cost_flow  # noqa: F401
+
+
 def solve(problem: Problem, options: SolveOptions) -> Solution:
     from ortools.graph.python import min_cost_flow  # lazy: heavy import
 

@@ -82,3 +82,21 @@ def test_local_process_pool_equals_single_process(small_tasks, monkeypatch, seed
     pooled = solve_prepared(prep, timings=False, workers=2)
     assert single.solution.stats["flow_tasks"] > 1
     assert _key(pooled) == _key(single)
+
+
+@pytest.mark.parametrize("rules,seed", [("plain", 61), ("full", 62)])
+def test_pairs_on_forked_processes_equal_serial_pairs(monkeypatch, rules, seed):
+    from matcher import candidates
+    from matcher.tables import build_tables
+    from matcher.validation import parse_round
+
+    tables = build_tables(parse_round(dumps(generate("S", seed=seed, rules=rules, resources=300, needs=120))))
+    monkeypatch.setenv("MATCHER_LOCAL_POOL", "0")
+    serial = candidates.candidate_pairs(tables)
+    monkeypatch.setenv("MATCHER_LOCAL_POOL", "1")
+    monkeypatch.setattr(candidates, "PARALLEL_WORK", 0)
+    assert len(candidates._shares(tables, 2)) == 2
+    forked = candidates.candidate_pairs(tables, workers=2)
+    assert len(serial) > 0
+    for name in ("res", "need", "dist_m", "dist", "lock"):
+        np.testing.assert_array_equal(getattr(forked, name), getattr(serial, name))
