@@ -29,6 +29,7 @@ DEFAULT_MAX_DISTANCE_M = 3000.0
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_PRIORITY_WEIGHTS: dict[str, int] = {"1": 1, "2": 2, "3": 4, "4": 8, "5": 16}
 MAX_PRIORITY_WEIGHT = 1_000_000
+MAX_UNITS = 1_000_000  # capacities, quantities, lots and limits: sums x weights stay well inside 64 bits
 
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
@@ -45,7 +46,7 @@ Tags = Annotated[tuple[Tag, ...], BeforeValidator(_none_as_empty)]
 Lat = Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]
 Lon = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]
 Distance = Annotated[StrictFloat, Field(gt=0, allow_inf_nan=False)]
-PositiveInt = Annotated[StrictInt, Field(ge=1)]
+PositiveInt = Annotated[StrictInt, Field(ge=1, le=MAX_UNITS)]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 

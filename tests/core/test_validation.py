@@ -255,3 +255,22 @@ def test_nothing_is_half_applied():
     with pytest.raises(RoundValidationError):
         parse_round(doc)
     assert validate_round(doc) != []
+
+
+@pytest.mark.parametrize("where,path", [
+    (("resources", 0, "capacity"), "resources[0].capacity"),
+    (("needs", 0, "quantity"), "needs[0].quantity"),
+    (("resources", 0, "min_quantity"), "resources[0].min_quantity"),
+    (("providers", 0, "max_projects"), "providers[0].max_projects"),
+])
+def test_regression_capacity_beyond_64_bits_was_a_traceback(where, path):
+    """A capacity of 10**30 is a JSON integer; it used to pass validation and
+    crash the columnar tables (OverflowError). Units are bounded instead."""
+    doc = base()
+    item = doc[where[0]][where[1]]
+    item[where[2]] = 10 ** 30
+    with pytest.raises(RoundValidationError) as exc:
+        parse_round(json.dumps(doc))
+    assert [str(p) for p in exc.value.problems] == [f"{path}: must be <= 1000000"]
+    item[where[2]] = 1_000_000
+    parse_round(json.dumps(doc))
