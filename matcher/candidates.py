@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -177,13 +178,6 @@ def _shares(t: RoundTables, workers: int) -> list[list[int]]:
     return shares
 
 
-_FORKED: dict = {}
-
-
-def _eligible_in_fork(categories: list[int]):
-    return eligible_pairs(_FORKED["tables"], categories)
-
-
 def candidate_pairs(t: RoundTables, workers: int = 0) -> Pairs:
     """All eligible pairs plus the locked ones, sorted by need, distance, resource.
 
@@ -196,11 +190,7 @@ def candidate_pairs(t: RoundTables, workers: int = 0) -> Pairs:
         workers = os.cpu_count() or 1
     shares = _shares(t, workers if local_pool_allowed() else 1)
     if len(shares) > 1:
-        _FORKED["tables"] = t  # the forked processes find the tables here (nothing is pickled but the shares)
-        try:
-            found = local_map(_eligible_in_fork, shares, len(shares))
-        finally:
-            _FORKED.clear()
+        found = local_map(partial(eligible_pairs, t), shares, len(shares))
     else:
         found = [eligible_pairs(t, shares[0])]
     ri = np.concatenate([f[0] for f in found])

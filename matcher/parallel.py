@@ -103,24 +103,78 @@ def local_pool_allowed() -> bool:
     return os.environ.get("MATCHER_LOCAL_POOL", "1") != "0"
 
 
-def local_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int) -> list[Any]:
-    """``[fn(x) for x in items]`` with the first item done here and the others on
-    ``workers - 1`` forked processes of this machine, each taking the next item
-    when free (give the longest first). The children are copies of this process:
-    no start-up imports, and module state set before the call is theirs to read
-    (import what ``fn`` needs before calling). Falls back to serial where fork
-    is missing."""
+def lpt_shares(costs: Sequence[float], workers: int) -> list[list[int]]:
+    """Item indices split into ``workers`` shares of about equal total cost
+    (longest processing time first: each item, costliest first, to the share
+    with the least cost so far). Share 0 gets the costliest item."""
+    shares: list[list[int]] = [[] for _ in range(max(1, workers))]
+    load = [0.0] * len(shares)
+    for k in sorted(range(len(costs)), key=lambda k: (-costs[k], k)):
+        i = load.index(min(load))
+        shares[i].append(k)
+        load[i] += costs[k]
+    return [sh for sh in shares if sh]
+
+
+def _child(conn, fn: Callable[[Any], Any], items: list) -> None:
+    try:
+        conn.send(("ok", [fn(item) for item in items]))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+def local_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
+              costs: Optional[Sequence[float]] = None) -> list[Any]:
+    """``[fn(x) for x in items]`` on ``workers`` processes of this machine: this
+    one and ``workers - 1`` forked copies of it, each with a fixed share of the
+    items (:func:`lpt_shares` over ``costs``, default equal).
+
+    The children are copies of this process: they read their items from memory
+    (nothing is pickled on the way out, only the results on the way back) and
+    import nothing; import what ``fn`` needs before calling. Shares are fixed
+    before forking because the solver backends keep the interpreter lock while
+    they work, so a feeding thread here could not hand out items on demand.
+    A child's exception is raised here. Falls back to serial where fork is
+    missing."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     items = list(items)
     if workers < 2 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(item) for item in items]
-    with ProcessPoolExecutor(max_workers=min(workers - 1, len(items) - 1),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        rest = [pool.submit(fn, item) for item in items[1:]]
-        first = fn(items[0])
-        return [first] + [f.result() for f in rest]
+    shares = lpt_shares(list(costs) if costs is not None else [1.0] * len(items), min(workers, len(items)))
+    ctx = multiprocessing.get_context("fork")
+    children = []
+    try:
+        for share in shares[1:]:
+            here, there = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child, args=(there, fn, [items[k] for k in share]), daemon=True)
+            proc.start()
+            there.close()
+            children.append((share, here, proc))
+        out: list[Any] = [None] * len(items)
+        for k, result in zip(shares[0], [fn(items[k]) for k in shares[0]]):
+            out[k] = result
+        for share, here, proc in children:
+            try:
+                kind, payload = here.recv()
+            except EOFError:
+                proc.join()
+                raise RuntimeError(f"a forked worker ended without its results (exit code {proc.exitcode})") from None
+            if kind == "error":
+                raise payload
+            for k, result in zip(share, payload):
+                out[k] = result
+        return out
+    finally:
+        for _, here, proc in children:
+            here.close()
+            if proc.is_alive():
+                proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
 
 
 _current: contextvars.ContextVar[SerialRunner] = contextvars.ContextVar("matcher_runner", default=SerialRunner())

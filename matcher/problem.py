@@ -55,10 +55,16 @@ class Problem:
         return self.pair_lock > 0
 
     def pair_hi(self) -> np.ndarray:
-        """Largest quantity each pair can carry (its lock for locked pairs, 0 when unusable)."""
-        hi = np.minimum(self.cap[self.pair_res], self.qty[self.pair_need])
-        hi = np.where(hi >= self.min_qty[self.pair_res], hi, 0)
-        return np.where(self.locked, self.pair_lock, hi)
+        """Largest quantity each pair can carry (its lock for locked pairs, 0 when
+        unusable). Computed once per problem; the array is read-only."""
+        hi = self.__dict__.get("_pair_hi")
+        if hi is None:
+            hi = np.minimum(self.cap[self.pair_res], self.qty[self.pair_need])
+            hi = np.where(hi >= self.min_qty[self.pair_res], hi, 0)
+            hi = np.where(self.locked, self.pair_lock, hi)
+            hi.flags.writeable = False
+            self.__dict__["_pair_hi"] = hi  # frozen dataclass: a cache beside the fields
+        return hi
 
     def restrict(self, pairs: np.ndarray) -> "Problem":
         """The same resources and needs with only the given pairs (indices or mask)."""

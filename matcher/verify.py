@@ -89,33 +89,40 @@ def verify(t: RoundTables, res: np.ndarray, need: np.ndarray, qty: np.ndarray,
     else:
         d = np.zeros(0)
     seen: set[tuple[int, int]] = set()
-    for k, (i, j, q) in enumerate(zip(res.tolist(), need.tolist(), qty.tolist())):
+    global_limit = rnd.params.max_distance_m
+    for i, j, q, dk in zip(res.tolist(), need.tolist(), qty.tolist(), d.tolist()):
         r, n = R[i], N[j]
-        tag = f"project {r.id}->{n.id}"
+        problems: list[str] = []
         if q < 1:
-            out.append(f"{tag}: quantity {q} < 1")
+            problems.append(f"quantity {q} < 1")
         if (i, j) in seen:
-            out.append(f"{tag}: pair appears twice")
+            problems.append("pair appears twice")
         seen.add((i, j))
         if r.category != n.category:
-            out.append(f"{tag}: category {r.category!r} != {n.category!r}")
-        lock = locks.get((r.id, n.id))
+            problems.append(f"category {r.category!r} != {n.category!r}")
+        lock = locks.get((r.id, n.id)) if locks else None
         if lock is not None:
             if q != lock:
-                out.append(f"{tag}: locked quantity is {lock}, got {q}")
-            continue
-        if q < r.min_quantity:
-            out.append(f"{tag}: quantity {q} below min_quantity {r.min_quantity}")
-        if not set(n.required_tags) <= set(r.tags):
-            out.append(f"{tag}: missing required tags {sorted(set(n.required_tags) - set(r.tags))}")
-        limit = min(x for x in (rnd.params.max_distance_m, r.max_distance_m, n.max_distance_m) if x is not None)
-        if d[k] > limit + TOLERANCE_M:
-            out.append(f"{tag}: distance {d[k]:.1f} m over the limit {limit} m")
-        if n.windows is not None and r.windows is not None:
-            if not intervals_cover(res_intervals(i), need_intervals(j)):
-                out.append(f"{tag}: resource windows do not cover the need's")
-        if (r.id, n.id) in forbidden:
-            out.append(f"{tag}: pair is forbidden")
+                problems.append(f"locked quantity is {lock}, got {q}")
+        else:
+            if q < r.min_quantity:
+                problems.append(f"quantity {q} below min_quantity {r.min_quantity}")
+            if n.required_tags and not set(n.required_tags) <= set(r.tags):
+                problems.append(f"missing required tags {sorted(set(n.required_tags) - set(r.tags))}")
+            limit = global_limit
+            if r.max_distance_m is not None and r.max_distance_m < limit:
+                limit = r.max_distance_m
+            if n.max_distance_m is not None and n.max_distance_m < limit:
+                limit = n.max_distance_m
+            if dk > limit + TOLERANCE_M:
+                problems.append(f"distance {dk:.1f} m over the limit {limit} m")
+            if n.windows is not None and r.windows is not None:
+                if not intervals_cover(res_intervals(i), need_intervals(j)):
+                    problems.append("resource windows do not cover the need's")
+            if forbidden and (r.id, n.id) in forbidden:
+                problems.append("pair is forbidden")
+        if problems:
+            out.extend(f"project {r.id}->{n.id}: {p}" for p in problems)
 
     if locks:
         res_pos = {rid: i for i, rid in enumerate(t.res_ids)}

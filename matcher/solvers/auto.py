@@ -35,7 +35,7 @@ from . import cpsat, flow
 from .greedy import greedy_quantities
 
 NAME = "auto"
-FLOW_TASK_PAIRS = 100_000  # up to this many plain pairs: one flow call
+FLOW_TASK_PAIRS = 10_000  # up to this many plain pairs: one flow call
 FLOW_PART_PAIRS = 10_000  # above: one flow per part at least this large
 LOCAL_POOL_PAIRS = 500_000  # from this many plain pairs, flows run on forked processes (one per core)
 
@@ -83,6 +83,10 @@ def flow_batches(label: np.ndarray, plain: np.ndarray) -> list[np.ndarray]:
 
 
 HEURISTIC_PAIRS = 20_000  # CP-SAT parts at least this large also get a flow bound and a repaired-flow start
+# ... and, when a provider limit binds, the LP bound and the LP dive (matcher/solvers/lp.py)
+DIVE_NEAREST = 10  # the dive's LPs use each need's this many nearest pairs (plus the LP's and the start's)
+DIVE_SHARE = 0.8  # the bound LP and the dive end by this share of the part's time limit
+CPSAT_PAIRS_PER_S = 2_000  # after the dive, CP-SAT runs on the whole part only with >= 1 s per this many pairs
 
 
 def relaxed(p: Problem) -> Problem:
@@ -142,37 +146,71 @@ def _better(p: Problem, a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Opt
     return a if (va, -da) >= (vb, -db) else b
 
 
+def _polish(p: Problem, x: Optional[np.ndarray], rounds: int = 3) -> Optional[np.ndarray]:
+    """A few rounds of :func:`reflow` around ``x`` while they improve it."""
+    for _ in range(rounds):
+        if x is None:
+            break
+        nxt = _better(p, x, reflow(p, x))
+        if nxt is x:
+            break
+        x = nxt
+    return x
+
+
 def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
-    """One side-constrained part by CP-SAT, started from the greedy result (for
-    large parts, the better of it and the repaired relaxed flow). When CP-SAT
-    does not prove the optimum, the best result found is kept, with the tighter
-    of CP-SAT's bound and the relaxed flow's value."""
+    """One side-constrained part by CP-SAT, started from the greedy result.
+
+    Large parts (``HEURISTIC_PAIRS``) first get the relaxed flow (a bound and,
+    repaired, a start) and, when a provider limit binds, the LP relaxation of
+    :mod:`matcher.solvers.lp` (a much tighter proven bound) and its dive (a
+    near-optimal start). CP-SAT then runs on the whole part with the time left,
+    unless that is too short for its presolve (``CPSAT_PAIRS_PER_S``). When
+    CP-SAT does not prove the optimum, the best result found is kept, with the
+    tightest bound at hand."""
+    from . import lp  # lazy: only large side-constrained parts need it
+
     t0 = time.perf_counter()
+    deadline = t0 + options.time_limit_s
     start = greedy_quantities(sub)
-    relax_value = None
+    relax_value = lp_value = None
+    relax_x = None
     if sub.n_pairs >= HEURISTIC_PAIRS:
         try:
             r = flow.solve(relaxed(sub), SolveOptions(workers=options.workers))
             if r.status is Status.OPTIMAL:
-                relax_value = r.served_value
-                start = _better(sub, start, repair(sub, r.x))
-                for _ in range(3):  # a few rounds of re-optimizing around the best result
-                    if start is None:
-                        break
-                    nxt = _better(sub, start, reflow(sub, start))
-                    if nxt is start:
-                        break
-                    start = nxt
+                relax_value, relax_x = r.served_value, r.x
+                start = _polish(sub, _better(sub, start, repair(sub, r.x)))
         except NotApplicable:
             pass
-    left = max(0.05, options.time_limit_s - (time.perf_counter() - t0))
-    sol = cpsat.solve(sub, replace(options, time_limit_s=left, hint=start))
+        if start is not None and sub.binding_groups().any():
+            lp_end = t0 + DIVE_SHARE * options.time_limit_s
+            lp_value, res = lp.lp_bound(sub, time_limit_s=max(0.1, 0.5 * (lp_end - time.perf_counter())))
+            if res is not None:
+                options.say(f"auto: LP bound {lp_value} (relaxed flow {relax_value}) in {res.seconds:.1f} s")
+                cols = lp.nearest_pairs(sub, DIVE_NEAREST) | (res.x > 1e-6) | (start > 0) | sub.locked
+                if relax_x is not None:
+                    cols |= relax_x > 0
+                rounded = lp.dive(sub, cols, lp_end, say=options.say, should_stop=options.should_stop)
+                if rounded is not None:
+                    start = _better(sub, start, _polish(sub, repair(sub, rounded)))
+                options.say(f"auto: LP dive result {sub.objective(start)[0]}")
+    bounds = [b for b in (lp_value, relax_value, sub.value_upper_bound()) if b is not None]
+    heuristic_bound = min(bounds)
+    left = deadline - time.perf_counter()
+    if start is not None and lp_value is not None and left * CPSAT_PAIRS_PER_S < sub.n_pairs:
+        proven = sub.objective(start)[0] >= heuristic_bound
+        return Solution.of(sub, Status.FEASIBLE, start, NAME, bound=heuristic_bound,
+                           message="part too large for CP-SAT in the time left; kept the LP dive result ("
+                                   + ("served value proven by the LP bound, distance not proven)" if proven
+                                      else "bound: the LP relaxation)"))
+    sol = cpsat.solve(sub, replace(options, time_limit_s=max(0.05, left), hint=start))
     if sol.status in (Status.OPTIMAL, Status.INFEASIBLE) or start is None:
         return sol
     found = sol.x if sol.status is Status.FEASIBLE else None
     best = _better(sub, found, start)
-    bounds = [b for b in (sol.bound_served_value if found is not None else None, relax_value, sub.value_upper_bound())
-              if b is not None]
+    if found is not None and sol.bound_served_value is not None:
+        bounds.append(sol.bound_served_value)
     message = sol.message if found is not None and best is found else (
         "CP-SAT found no better result within the time limit; kept the best heuristic result")
     return Solution.of(sub, Status.FEASIBLE, best, NAME, bound=min(bounds), message=message)
@@ -209,7 +247,11 @@ def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     n = nr + nn + ng
     g = coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n, n))
     _, node_label = connected_components(g, directed=False)
-    _, compact = np.unique(node_label[ri], return_inverse=True)
+    # parts numbered in the order of their labels (as np.unique(..., return_inverse) would)
+    lut = np.full(int(node_label.max()) + 1, -1, dtype=np.int64)
+    used = np.unique(node_label[res_in])
+    lut[used] = np.arange(used.size)
+    compact = lut[node_label[ri]]
     label[idx] = compact
     side = p.side_constrained_pairs()[idx]
     needs_cpsat = np.zeros(int(compact.max()) + 1, dtype=bool)
@@ -260,7 +302,9 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
                 done = runner.map(run_task, tasks)
             else:
                 options.say(f"auto: {len(tasks)} flows on {min(cores, len(tasks))} local processes")
-                done = parallel.local_map(run_task, tasks, min(cores, len(tasks)))
+                flow.preload()
+                done = parallel.local_map(run_task, tasks, min(cores, len(tasks)),
+                                          costs=[t[1].n_pairs for t in tasks])
             sols = [None] * len(subs)
             for b, sol in zip(order, done):
                 sols[b] = sol
@@ -276,7 +320,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
                 cpsat_parts = sorted(set(cpsat_parts) | set(np.unique(label[sel]).tolist()))
                 continue
             merge(sel, sub, sol, zero_if_unknown=False)
-    sizes = {c: int(n) for c, n in zip(*np.unique(label[label >= 0], return_counts=True))}
+    sizes = dict(enumerate(np.bincount(label[label >= 0], minlength=needs_cpsat.size).tolist()))
     left = sum(sizes.get(c, 0) for c in cpsat_parts)
     if runner.remote and len(cpsat_parts) > 1:
         # parts run side by side: each gets its share of the time left times the parallelism
