@@ -145,17 +145,21 @@ def _order_by_need_distance_resource(ri: np.ndarray, dist: np.ndarray, nj: np.nd
     if br + bd + bn > 63 or int(dist.min()) < 0:
         return np.lexsort((ri, dist, nj))
     key = (nj.astype(np.int64) << (bd + br)) | (dist << br) | ri.astype(np.int64)
-    return np.argsort(key, kind="stable")
+    return np.argsort(key, kind="stable")  # timsort: sorted runs (see eligible_pairs) merge in linear time
 
 
 def eligible_pairs(t: RoundTables, categories: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(res, need, metres) of the eligible pairs (rules 1-5) within ``categories``, unsorted."""
+    """(res, need, metres) of the eligible pairs (rules 1-5) within ``categories``,
+    sorted by need, rounded distance, resource (so that shares computed apart
+    merge in one linear pass)."""
     ri, nj, d = _within_distance(t, categories)
     keep = tags_ok(t, ri, nj)
     keep &= windows_ok(t, ri, nj)
     if t.forbid_res.size:
         keep &= ~np.isin(pair_keys(ri, nj, t.n_need), pair_keys(t.forbid_res, t.forbid_need, t.n_need))
-    return ri[keep], nj[keep], d[keep]
+    ri, nj, d = ri[keep], nj[keep], d[keep]
+    order = _order_by_need_distance_resource(ri, np.rint(d).astype(np.int64), nj)
+    return ri[order], nj[order], d[order]
 
 
 PARALLEL_WORK = 100_000_000  # resources x needs of one category from which its pairs are computed on a fork
