@@ -179,9 +179,13 @@ def solve(round_file: str, output: str | None, solver: str | None, time_limit: f
           scheduler: str | None, no_timings: bool, quiet: bool) -> None:
     """Solve a round document and write the output document."""
     import contextlib
+    import gc
 
     from . import parallel
     from .service import solve_round
+
+    if _OWN_PROCESS:
+        gc.disable()  # this process ends in finish(): no collection needed (see service.paused_gc)
 
     try:
         data = round_input(round_file)

@@ -8,7 +8,6 @@ look across items (unique ids, references, locks) live in
 """
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal, Optional
 
 from pydantic import (
@@ -20,7 +19,6 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
-    field_validator,
 )
 
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -30,8 +28,6 @@ DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_PRIORITY_WEIGHTS: dict[str, int] = {"1": 1, "2": 2, "3": 4, "4": 8, "5": 16}
 MAX_PRIORITY_WEIGHT = 1_000_000
 MAX_UNITS = 1_000_000  # capacities, quantities, lots and limits: sums x weights stay well inside 64 bits
-
-_HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
 
 def _none_as_empty(value):
@@ -54,30 +50,23 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+HHMM_START = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
+HHMM_END = r"^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$"
+HHMM_MESSAGES = {"start": "must be HH:MM between 00:00 and 23:59", "end": "must be HH:MM between 00:00 and 24:00"}
+
+
 class Window(_Frozen):
     """A weekly time window: on each of ``days`` from ``start`` to ``end``.
 
     ``end <= start`` wraps past midnight into the next day (``sun`` wraps into
     ``mon``); ``24:00`` is allowed as an end; ``start == end`` is a whole day.
+    The HH:MM patterns are checked inside pydantic-core (no Python call per
+    window); :mod:`matcher.validation` words their errors with ``HHMM_MESSAGES``.
     """
 
     days: Annotated[tuple[Day, ...], Field(min_length=1)]
-    start: StrictStr
-    end: StrictStr
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, v: str) -> str:
-        if not _HHMM.match(v):
-            raise ValueError("must be HH:MM between 00:00 and 23:59")
-        return v
-
-    @field_validator("end")
-    @classmethod
-    def _end(cls, v: str) -> str:
-        if not (_HHMM.match(v) or v == "24:00"):
-            raise ValueError("must be HH:MM between 00:00 and 24:00")
-        return v
+    start: Annotated[StrictStr, Field(pattern=HHMM_START)]
+    end: Annotated[StrictStr, Field(pattern=HHMM_END)]
 
 
 Windows = Optional[tuple[Window, ...]]

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from .errors import DocumentError, Problem, RoundValidationError
-from .model import Round
+from .model import HHMM_MESSAGES, Round
 
 ROOT = "(document)"
 
@@ -69,6 +69,8 @@ def _message(err: dict) -> str:
         return f"must be <= {ctx['le']}"
     if kind == "less_than":
         return f"must be < {ctx['lt']}"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] in HHMM_MESSAGES:
+        return HHMM_MESSAGES[loc[-1]]
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_too_long":
@@ -106,10 +108,42 @@ def decode_json(data: bytes | str, source: str = "") -> Any:
         raise DocumentError([Problem(ROOT, f"{where}not valid JSON: nested too deeply")]) from None
 
 
+def _fast_decode(data: bytes | bytearray | memoryview | str) -> Any:
+    """The document decoded by orjson (about 1.6x faster than the standard
+    library on big rounds), or ``None`` when orjson refuses it; the standard
+    decoder then gives the exact message."""
+    import orjson
+
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return orjson.loads(data)
+    except (orjson.JSONDecodeError, TypeError):
+        return None
+
+
 def parse_round(data: Any, source: str = "") -> Round:
-    """Validate a round document (bytes, str or decoded object) into a :class:`Round`."""
+    """Validate a round document (bytes, str or decoded object) into a :class:`Round`.
+
+    Text is decoded by orjson first. orjson reads integers beyond 64 bits as
+    floats, so a document it decodes that fails validation is decoded again
+    by the standard library and validated again: the problems reported are
+    always those of the standard decoding.
+    """
     if isinstance(data, (bytes, bytearray, memoryview, str)):
+        fast = _fast_decode(data)
+        if fast is not None:
+            try:
+                return _validate(fast)
+            except RoundValidationError:
+                pass  # report what the standard decoding finds
         data = decode_json(data, source)
+    return _validate(data)
+
+
+def _validate(data: Any) -> Round:
     if not isinstance(data, dict):
         raise RoundValidationError([Problem(ROOT, "a round document must be a JSON object")])
     problems: list[Problem] = []
@@ -165,12 +199,33 @@ def _str_field(item: Any, key: str) -> str | None:
     return None
 
 
+def _plainly_consistent(data: dict) -> bool:
+    """True when a quick pass shows :func:`cross_reference_problems` has nothing
+    to report: no locks or forbidden pairs, ids unique in each list, every
+    resource's provider known (the usual big round; the full pass then names
+    each problem)."""
+    if _items(data, "locked") or _items(data, "forbidden"):
+        return False
+    known: dict[str, set] = {}
+    for key in ("providers", "resources", "needs"):
+        ids = [v for v in (item.get("id") if isinstance(item, dict) else None for item in _items(data, key))
+               if isinstance(v, str) and v]
+        known[key] = set(ids)
+        if len(known[key]) != len(ids):
+            return False
+    refs = {pid for pid in (item.get("provider_id") if isinstance(item, dict) else None
+                            for item in _items(data, "resources")) if isinstance(pid, str) and pid}
+    return refs <= known["providers"]
+
+
 def cross_reference_problems(data: dict) -> list[Problem]:
     """Rules across items: unique ids, references that exist, coherent locks.
 
     Works on the raw decoded document so that it can run even when some items
     are malformed; items it cannot read are skipped (the field rules report them).
     """
+    if _plainly_consistent(data):
+        return []
     problems: list[Problem] = []
     index: dict[str, dict[str, int]] = {}
     for key in ("providers", "resources", "needs"):

@@ -274,3 +274,13 @@ def test_regression_capacity_beyond_64_bits_was_a_traceback(where, path):
     assert [str(p) for p in exc.value.problems] == [f"{path}: must be <= 1000000"]
     item[where[2]] = 1_000_000
     parse_round(json.dumps(doc))
+
+
+@pytest.mark.parametrize("value", [["U0"], {"id": "U0"}])
+def test_regression_unhashable_provider_id_was_a_server_error(value):
+    """Found by schemathesis: a list as provider_id broke the quick cross-reference
+    pass (unhashable) instead of being a field error."""
+    doc = base()
+    doc["resources"][0]["provider_id"] = value
+    problems = [str(p) for p in validate_round(json.dumps(doc))]
+    assert problems == ["resources[0].provider_id: must be a string"]
