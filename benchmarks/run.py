@@ -1,6 +1,6 @@
 """Side-by-side benchmark of one generated round size; writes benchmarks/RESULTS.md.
 
-    python -m benchmarks.run --size L [--seed 1] [--milp-max-pairs 200000] [--dask 2]
+    python -m benchmarks.run --size L [--seed 1] [--milp-max-pairs 200000] [--dask 2] [--repeat 3]
 
 In ONE run, on the very same round, each contender in its own process (peak
 memory from ``os.wait4`` = max RSS, plus the sampled sum over its process
@@ -119,9 +119,12 @@ def _tail(log: Path) -> str:
         return ""
 
 
+TIMED_INSIDE = ("bareflow", "highs", "cbc", "pairs", "matcher_service")  # contenders that report their own seconds
+
+
 def run_size(size: str, seed: int = 1, rules: str | None = None, milp_max_pairs: int = 200_000,
              timeout: float = 1800.0, dask_workers: int = 0, work: Path | None = None,
-             say=print) -> dict:
+             say=print, repeat: int = 1) -> dict:
     work = Path(work or tempfile.mkdtemp(prefix=f"bench-{size}-"))
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -130,13 +133,24 @@ def run_size(size: str, seed: int = 1, rules: str | None = None, milp_max_pairs:
     say(f"[{size}] round {round_path.name} ({round_path.stat().st_size / 2**20:.1f} MiB, "
         f"generated/cached in {time.perf_counter() - t:.1f} s)")
     res: dict = {"size": size, "rules": rules, "seed": seed, "round_mib": round_path.stat().st_size / 2**20,
-                 "when": time.strftime("%Y-%m-%d %H:%M:%S"), "contenders": {}, "notes": []}
+                 "when": time.strftime("%Y-%m-%d %H:%M:%S"), "contenders": {}, "notes": [], "repeat": repeat}
     C = res["contenders"]
 
     def contender(name: str, cmd: list[str], out: Path | None = None) -> dict:
         log = work / f"{name}.log"
-        m = measure(cmd, timeout, log)
-        m["result"] = _read(out) if out is not None else {}
+        runs = []
+        for _ in range(max(1, repeat)):
+            m = measure(cmd, timeout, log)
+            m["result"] = _read(out) if out is not None else {}
+            runs.append(m)
+            if m["rc"] != 0 or m["timed_out"]:
+                break  # a failed or stopped run is reported as it is, not repeated
+        if len(runs) > 1:
+            def secs(r: dict) -> float:
+                return (r["result"] or {}).get("seconds", r["wall_seconds"]) if name in TIMED_INSIDE else r["wall_seconds"]
+            ordered = sorted(runs, key=secs)
+            m = ordered[len(ordered) // 2]  # the median run (of an odd number)
+            m["runs_seconds"] = [round(secs(r), 3) for r in runs]
         if m["rc"] != 0 or m["timed_out"]:
             m["error"] = "timed out" if m["timed_out"] else _tail(log)
             partial = _read(Path(str(out) + ".partial")) if out is not None else {}
@@ -344,17 +358,23 @@ def write_results_md(results_dir: Path, target: Path) -> None:
         L.append(f"## {r['size']}: {r.get('resources', '?'):,} resources x {r.get('needs', '?'):,} needs, "
                  f"{r.get('pairs', 0):,} pairs ({r['rules']}, seed {r['seed']}, {r['round_mib']:.1f} MiB JSON; {r['when']})"
                  if isinstance(r.get('resources'), int) else f"## {r['size']}")
-        L += ["", "| contender | seconds | x matcher | max RSS MiB | tree PSS peak MiB | served value | distance m | status |",
-              "|---|---:|---:|---:|---:|---:|---:|---|"]
+        if r.get("repeat", 1) > 1:
+            L += ["", f"Each contender ran {r['repeat']} times, one after the other; the table shows its median run "
+                      "(all runs in the last column)."]
+        reps = r.get("repeat", 1) > 1
+        L += ["", "| contender | seconds | x matcher | max RSS MiB | tree PSS peak MiB | served value | distance m | status |"
+              + (" runs (s) |" if reps else ""),
+              "|---|---:|---:|---:|---:|---:|---:|---|" + ("---|" if reps else "")]
         mt = C.get("matcher", {}).get("wall_seconds") or float("nan")
         for name, c in C.items():
             rr = c.get("result") or {}
             ob = rr.get("objective") or rr
-            secs = rr.get("seconds") if name in ("bareflow", "highs", "cbc", "pairs", "matcher_service") else c["wall_seconds"]
+            secs = rr.get("seconds") if name in TIMED_INSIDE else c["wall_seconds"]
             secs = secs if secs is not None else c["wall_seconds"]
             status = c.get("error") or rr.get("status") or ("ok" if name == "pairs" else "")
             L.append(f"| {name} | {secs:.2f} | {secs / mt:.2f} | {c['max_rss_mb']:.0f} | {c['tree_peak_mb']:.0f} | "
-                     f"{ob.get('served_value', '')} | {ob.get('total_distance_m', '')} | {status} |")
+                     f"{ob.get('served_value', '')} | {ob.get('total_distance_m', '')} | {status} |"
+                     + (f" {', '.join(f'{x:.2f}' for x in c.get('runs_seconds', [secs]))} |" if reps else ""))
         st = (C.get("matcher", {}).get("result") or {}).get("stats") or {}
         if st.get("stage_seconds"):
             stages = dict(st["stage_seconds"])
@@ -439,12 +459,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="run HiGHS and CBC only up to this many pairs (they take minutes to hours above)")
     ap.add_argument("--timeout", type=float, default=1800.0, help="per contender, seconds")
     ap.add_argument("--dask", type=int, default=0, metavar="N", help="also solve on a local Dask cluster of N workers")
+    ap.add_argument("--repeat", type=int, default=1, metavar="N",
+                    help="run each contender N times (odd) and keep its median run (a stopped run is not repeated)")
     ap.add_argument("--out-dir", default=str(HERE), help="where results/SIZE.json and RESULTS.md go")
     a = ap.parse_args(argv)
     out = Path(a.out_dir)
     (out / "results").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"bench-{a.size}-") as work:
-        res = run_size(a.size, a.seed, a.rules, a.milp_max_pairs, a.timeout, a.dask, Path(work))
+        res = run_size(a.size, a.seed, a.rules, a.milp_max_pairs, a.timeout, a.dask, Path(work), repeat=a.repeat)
     res["machine"], res["versions"] = _machine(), _versions()
     name = a.size if (a.rules is None) else f"{a.size}-{a.rules}"
     (out / "results" / f"{name}.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
