@@ -167,19 +167,15 @@ PARALLEL_WORK = 100_000_000  # resources x needs of one category from which its 
 
 def _shares(t: RoundTables, workers: int) -> list[list[int]]:
     """Categories split into at most ``workers`` shares of about equal work
-    (resources x needs per category, largest first to the least loaded share)."""
+    (resources x needs per category; :func:`matcher.parallel.lpt_shares`)."""
+    from .parallel import lpt_shares
+
     ncat = len(t.categories)
     work = np.bincount(t.res_cat, minlength=ncat).astype(float) * np.bincount(t.need_cat, minlength=ncat)
-    order = [int(c) for c in np.argsort(-work, kind="stable") if work[c] > 0]
-    if workers < 2 or work.sum() < PARALLEL_WORK or len(order) < 2:
-        return [order]
-    shares: list[list[int]] = [[] for _ in range(min(workers, len(order)))]
-    load = [0.0] * len(shares)
-    for c in order:
-        k = load.index(min(load))
-        shares[k].append(c)
-        load[k] += work[c]
-    return shares
+    cats = [int(c) for c in np.argsort(-work, kind="stable") if work[c] > 0]
+    if workers < 2 or work.sum() < PARALLEL_WORK or len(cats) < 2:
+        return [cats]
+    return [[cats[k] for k in share] for share in lpt_shares([work[c] for c in cats], workers)]
 
 
 def candidate_pairs(t: RoundTables, workers: int = 0) -> Pairs:

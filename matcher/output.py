@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 import numpy as np
+import orjson
 
 from .candidates import Pairs
 from .geo import WALK_M_PER_MIN
@@ -59,7 +60,7 @@ def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> di
     return doc
 
 
-_ORJSON_OPTIONS = None
+_ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def to_json(doc: Any) -> str:
@@ -71,12 +72,6 @@ def to_json(doc: Any) -> str:
     standard library's ``json.dumps(doc, ensure_ascii=False, indent=2)``, which
     is used for what orjson refuses (integers beyond 64 bits).
     """
-    global _ORJSON_OPTIONS
-    import orjson
-
-    if _ORJSON_OPTIONS is None:
-        _ORJSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY
-                           | orjson.OPT_NON_STR_KEYS)
     try:
         return orjson.dumps(doc, option=_ORJSON_OPTIONS).decode("utf-8")
     except TypeError:
