@@ -20,6 +20,15 @@ import numpy as np
 NO_LIMIT = -1
 
 
+def rank_in_runs(keys: np.ndarray) -> np.ndarray:
+    """Position of each element within its run of equal consecutive ``keys``
+    (0 for the first of a run): with keys sorted by group, the rank in the group."""
+    if keys.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return np.arange(keys.size) - np.repeat(start, np.diff(np.r_[start, keys.size]))
+
+
 class Status(str, enum.Enum):
     """One status set for every solver (native codes are mapped onto it)."""
 

@@ -30,7 +30,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .. import parallel
-from ..problem import NotApplicable, Problem, Solution, SolveOptions, Status
+from ..problem import NotApplicable, Problem, Solution, SolveOptions, Status, rank_in_runs
 from . import cpsat, flow
 from .greedy import greedy_quantities
 
@@ -109,8 +109,7 @@ def repair(p: Problem, x_relaxed: np.ndarray) -> Optional[np.ndarray]:
         score = p.weight[p.pair_need[on]] * keep[on]
         order = on[np.lexsort((p.pair_dist[on], -score, free[on], g))]
         go = p.group[p.pair_res[order]]
-        start = np.flatnonzero(np.r_[True, go[1:] != go[:-1]])
-        rank = np.arange(order.size) - np.repeat(start, np.diff(np.r_[start, order.size]))
+        rank = rank_in_runs(go)
         limit = p.group_limit[go]
         over = (limit >= 0) & (rank >= limit) & free[order]
         keep[order[over]] = 0

@@ -43,7 +43,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, vstack
 
-from ..problem import Problem
+from ..problem import Problem, rank_in_runs
 
 TIE_BREAK = 1e-7  # distance weight per metre in the heuristic LPs (value weights are >= 1)
 
@@ -165,8 +165,7 @@ def nearest_pairs(p: Problem, k: int) -> np.ndarray:
     order = np.lexsort((p.pair_res, p.pair_dist, p.pair_need))
     order = order[hi[order] > 0]
     need = p.pair_need[order]
-    start = np.flatnonzero(np.r_[True, need[1:] != need[:-1]])
-    rank = np.arange(order.size) - np.repeat(start, np.diff(np.r_[start, order.size]))
+    rank = rank_in_runs(need)
     mask = np.zeros(p.n_pairs, dtype=bool)
     mask[order[rank < k]] = True
     return mask
@@ -183,8 +182,7 @@ def _violations(p: Problem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     value = x[on] * p.weight[p.pair_need[on]]
     order = on[np.lexsort((p.pair_dist[on], -value, -share, ~p.locked[on], g))]
     go = p.group[p.pair_res[order]]
-    start = np.flatnonzero(np.r_[True, go[1:] != go[:-1]])
-    rank = np.arange(order.size) - np.repeat(start, np.diff(np.r_[start, order.size]))
+    rank = rank_in_runs(go)
     limit = p.group_limit[go]
     over = (limit >= 0) & (rank >= limit)
     keep = np.zeros(p.n_pairs, dtype=bool)
