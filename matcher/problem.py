@@ -149,10 +149,6 @@ class Solution:
         return cls(status, np.zeros(problem.n_pairs, dtype=np.int64), solver, 0, 0, 0, None, message)
 
 
-class NotApplicable(Exception):
-    """This solver cannot model this problem exactly (e.g. flow with minimum lots)."""
-
-
 def lock_conflicts(p: Problem) -> list[tuple[str, int, int, int]]:
     """Locks that cannot all hold together: (kind, index, locked total, limit).
 

@@ -17,11 +17,11 @@ import numpy as np
 
 from . import solvers
 from .candidates import Pairs, candidate_pairs
-from .errors import Problem as FieldProblem
-from .errors import UnsupportedSolverError, VerificationError
+from .errors import FieldIssue
+from .errors import NotApplicable, UnsupportedSolverError, VerificationError
 from .model import Round
 from .output import build_output, to_json
-from .problem import NotApplicable, Problem, Solution, SolveOptions, Status, lock_conflicts
+from .problem import Problem, Solution, SolveOptions, Status, lock_conflicts
 from .tables import RoundTables, build_tables
 from .validation import parse_round
 from .verify import verify
@@ -129,12 +129,13 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
         try:
             solve_fn = solvers.get(name)
         except KeyError:
-            raise UnsupportedSolverError([FieldProblem("params.solver", f"unknown solver {name!r}; known: "
+            raise UnsupportedSolverError([FieldIssue("params.solver", f"unknown solver {name!r}; known: "
                                                        f"{', '.join(solvers.names())}")]) from None
         try:
             sol = solve_fn(problem, options)
         except NotApplicable as exc:
-            raise UnsupportedSolverError([FieldProblem("params.solver", f"{name!r} cannot solve this round: {exc}")]) from None
+            why = "; ".join(p.message for p in exc.problems)
+            raise UnsupportedSolverError([FieldIssue("params.solver", f"{name!r} cannot solve this round: {why}")]) from None
     t1 = time.perf_counter()
     if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
         if progress is not None:

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-from .errors import DocumentError, Problem, RoundValidationError
+from .errors import DocumentError, FieldIssue, RoundValidationError
 from .model import HHMM_MESSAGES, Round
 
 ROOT = "(document)"
@@ -91,7 +91,7 @@ def decode_json(data: bytes | str, source: str = "") -> Any:
         try:
             data = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise DocumentError([Problem(ROOT, f"{where}not UTF-8 text (byte {exc.start})")]) from None
+            raise DocumentError([FieldIssue(ROOT, f"{where}not UTF-8 text (byte {exc.start})")]) from None
 
     def _no_constant(name: str):
         raise ValueError(f"{name} is not allowed in a round document")
@@ -100,12 +100,12 @@ def decode_json(data: bytes | str, source: str = "") -> Any:
         return json.loads(data, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise DocumentError(
-            [Problem(ROOT, f"{where}not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+            [FieldIssue(ROOT, f"{where}not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
         ) from None
     except ValueError as exc:
-        raise DocumentError([Problem(ROOT, f"{where}not valid JSON: {exc}")]) from None
+        raise DocumentError([FieldIssue(ROOT, f"{where}not valid JSON: {exc}")]) from None
     except RecursionError:
-        raise DocumentError([Problem(ROOT, f"{where}not valid JSON: nested too deeply")]) from None
+        raise DocumentError([FieldIssue(ROOT, f"{where}not valid JSON: nested too deeply")]) from None
 
 
 def _fast_decode(data: bytes | bytearray | memoryview | str) -> Any:
@@ -145,8 +145,8 @@ def parse_round(data: Any, source: str = "") -> Round:
 
 def _validate(data: Any) -> Round:
     if not isinstance(data, dict):
-        raise RoundValidationError([Problem(ROOT, "a round document must be a JSON object")])
-    problems: list[Problem] = []
+        raise RoundValidationError([FieldIssue(ROOT, "a round document must be a JSON object")])
+    problems: list[FieldIssue] = []
     model: Round | None = None
     try:
         model = Round.model_validate(data)
@@ -157,9 +157,9 @@ def _validate(data: Any) -> Round:
         for err in errors:
             if err["type"] == "too_short" and tuple(err["loc"]) in failed_lists:
                 continue
-            problems.append(Problem(path_of(err["loc"]), _message(err)))
+            problems.append(FieldIssue(path_of(err["loc"]), _message(err)))
     except RecursionError:
-        problems.append(Problem(ROOT, "nested too deeply"))
+        problems.append(FieldIssue(ROOT, "nested too deeply"))
     problems.extend(cross_reference_problems(data))
     if problems:
         raise RoundValidationError(_unique_sorted(problems))
@@ -167,7 +167,7 @@ def _validate(data: Any) -> Round:
     return model
 
 
-def validate_round(data: Any) -> list[Problem]:
+def validate_round(data: Any) -> list[FieldIssue]:
     """Every problem of a document, or ``[]`` when it is a valid round."""
     try:
         parse_round(data)
@@ -176,8 +176,8 @@ def validate_round(data: Any) -> list[Problem]:
     return []
 
 
-def _unique_sorted(problems: list[Problem]) -> list[Problem]:
-    seen: set[Problem] = set()
+def _unique_sorted(problems: list[FieldIssue]) -> list[FieldIssue]:
+    seen: set[FieldIssue] = set()
     out = []
     for p in problems:
         if p not in seen:
@@ -218,7 +218,7 @@ def _plainly_consistent(data: dict) -> bool:
     return refs <= known["providers"]
 
 
-def cross_reference_problems(data: dict) -> list[Problem]:
+def cross_reference_problems(data: dict) -> list[FieldIssue]:
     """Rules across items: unique ids, references that exist, coherent locks.
 
     Works on the raw decoded document so that it can run even when some items
@@ -226,7 +226,7 @@ def cross_reference_problems(data: dict) -> list[Problem]:
     """
     if _plainly_consistent(data):
         return []
-    problems: list[Problem] = []
+    problems: list[FieldIssue] = []
     index: dict[str, dict[str, int]] = {}
     for key in ("providers", "resources", "needs"):
         first: dict[str, int] = {}
@@ -235,7 +235,7 @@ def cross_reference_problems(data: dict) -> list[Problem]:
             if ident is None:
                 continue
             if ident in first:
-                problems.append(Problem(f"{key}[{k}].id", f"duplicate id {ident!r} (first at {key}[{first[ident]}])"))
+                problems.append(FieldIssue(f"{key}[{k}].id", f"duplicate id {ident!r} (first at {key}[{first[ident]}])"))
             else:
                 first[ident] = k
         index[key] = first
@@ -244,7 +244,7 @@ def cross_reference_problems(data: dict) -> list[Problem]:
     for k, item in enumerate(_items(data, "resources")):
         pid = _str_field(item, "provider_id")
         if pid is not None and pid not in providers:
-            problems.append(Problem(f"resources[{k}].provider_id", f"unknown provider {pid!r}"))
+            problems.append(FieldIssue(f"resources[{k}].provider_id", f"unknown provider {pid!r}"))
 
     raw_res = _items(data, "resources")
     raw_needs = _items(data, "needs")
@@ -255,10 +255,10 @@ def cross_reference_problems(data: dict) -> list[Problem]:
             nid, rid = _str_field(item, "need_id"), _str_field(item, "resource_id")
             ok = True
             if nid is not None and nid not in needs:
-                problems.append(Problem(f"{key}[{k}].need_id", f"unknown need {nid!r}"))
+                problems.append(FieldIssue(f"{key}[{k}].need_id", f"unknown need {nid!r}"))
                 ok = False
             if rid is not None and rid not in resources:
-                problems.append(Problem(f"{key}[{k}].resource_id", f"unknown resource {rid!r}"))
+                problems.append(FieldIssue(f"{key}[{k}].resource_id", f"unknown resource {rid!r}"))
                 ok = False
             if nid is None or rid is None or not ok:
                 continue
@@ -267,18 +267,18 @@ def cross_reference_problems(data: dict) -> list[Problem]:
                 forbidden_at.setdefault(pair, k)
                 continue
             if pair in seen:
-                problems.append(Problem(f"locked[{k}]", f"pair ({nid}, {rid}) is locked twice (first at locked[{seen[pair]}])"))
+                problems.append(FieldIssue(f"locked[{k}]", f"pair ({nid}, {rid}) is locked twice (first at locked[{seen[pair]}])"))
                 continue
             seen[pair] = k
             if pair in forbidden_at:
                 problems.append(
-                    Problem(f"locked[{k}]", f"pair ({nid}, {rid}) is both locked and forbidden (forbidden[{forbidden_at[pair]}])")
+                    FieldIssue(f"locked[{k}]", f"pair ({nid}, {rid}) is both locked and forbidden (forbidden[{forbidden_at[pair]}])")
                 )
             rcat = _str_field(raw_res[resources[rid]], "category")
             ncat = _str_field(raw_needs[needs[nid]], "category")
             if rcat is not None and ncat is not None and rcat != ncat:
                 problems.append(
-                    Problem(
+                    FieldIssue(
                         f"locked[{k}]",
                         f"resource {rid!r} is {rcat!r} but need {nid!r} is {ncat!r}: a lock cannot cross categories",
                     )

@@ -30,7 +30,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .. import parallel
-from ..problem import NotApplicable, Problem, Solution, SolveOptions, Status, rank_in_runs
+from ..errors import NotApplicable
+from ..problem import Problem, Solution, SolveOptions, Status, rank_in_runs
 from . import cpsat, flow
 from .greedy import greedy_quantities
 

@@ -25,7 +25,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..problem import NotApplicable, Problem, Solution, SolveOptions, Status
+from ..errors import NotApplicable
+from ..problem import Problem, Solution, SolveOptions, Status
 
 NAME = "flow"
 _SAFE = 1 << 62

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..errors import IdempotencyConflict
 from .db import Database
 from .models import FINAL, Committee, ProjectRow, RoundRow, StatusEvent, Token, utcnow
 
@@ -90,10 +91,6 @@ class NewRound:
     data: dict
     digest: str
     idempotency_key: Optional[str]
-
-
-class IdempotencyConflict(Exception):
-    """The key was used before with another body."""
 
 
 def _existing(s: Session, new: NewRound) -> Optional[RoundRow]:
@@ -313,4 +310,4 @@ def solve_durations(db: Database, buckets: tuple[float, ...]) -> tuple[list[int]
         return [int(v or 0) for v in row[:len(buckets)]], int(row[-2] or 0), float(row[-1] or 0.0)
 
 
-__all__ = ["FINAL", "Job", "NewRound", "IdempotencyConflict"]
+__all__ = ["FINAL", "Job", "NewRound"]

@@ -12,13 +12,10 @@ import re
 import unicodedata
 from typing import Any, Optional
 
+from ..errors import CellError
 from ..model import DAYS
 
 FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class CellError(ValueError):
-    """A cell that cannot be read; the message is for the user."""
 
 
 def is_blank(value: Any) -> bool:

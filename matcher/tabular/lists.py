@@ -12,23 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..errors import InputError, Problem, RoundValidationError
+from ..errors import FieldIssue, InputError, RoundValidationError, SheetReadError, TableError
 from ..model import Round
 from ..validation import parse_round
 from . import cells
-from .cells import CellError, is_blank
+from ..errors import CellError
+from .cells import is_blank
 from .columns import (BY_KEY, FORBIDDEN, LISTS, LOCKED, NEEDS, PARAM_HEADERS, PARAM_KEYS, PARAMS_SHEETS, PROVIDERS,
                       RESOURCES, ListSpec, norm_header)
-from .sheets import SheetOut, SheetReadError, Table, find_sheet, load_workbook, read_csv, sheet_table, write_csv, write_xlsx
+from .sheets import SheetOut, Table, find_sheet, load_workbook, read_csv, sheet_table, write_csv, write_xlsx
 
 HEADER_SEARCH_ROWS = 10
-
-
-class TableError(InputError):
-    """Lists that cannot make a valid round; problem paths name file, row and column."""
-
-    def __init__(self, problems: list[Problem], title: str = "invalid lists"):
-        super().__init__(problems, title)
 
 
 @dataclass
@@ -87,7 +81,7 @@ def _table_to_items(table: Table, spec: ListSpec, problems: list[tuple], ignored
     built = _Built(label=table.label)
     k, by_col, by_field = _header_row(table, spec)
     if k < 0:
-        problems.append((table.label, 0, 0, Problem(table.label, f"empty: expected a header row like "
+        problems.append((table.label, 0, 0, FieldIssue(table.label, f"empty: expected a header row like "
                                                                f"{'、'.join(c.header for c in spec.columns[:4])} ...")))
         return built
     header_row_no, header_values = table.rows[k]
@@ -99,7 +93,7 @@ def _table_to_items(table: Table, spec: ListSpec, problems: list[tuple], ignored
     missing = [col for col in spec.columns if col.required and col.field not in by_field]
     for col in missing:
         problems.append((table.label, header_row_no, 0,
-                         Problem(f"{table.label} row {header_row_no}", f"missing column {col.header}")))
+                         FieldIssue(f"{table.label} row {header_row_no}", f"missing column {col.header}")))
     if missing:
         return built
     order = {col.field: n for n, col in enumerate(spec.columns)}
@@ -114,7 +108,7 @@ def _table_to_items(table: Table, spec: ListSpec, problems: list[tuple], ignored
                 item[f] = cells.READERS[col.kind](raw)
             except CellError as exc:
                 problems.append((table.label, number, order[f],
-                                 Problem(f"{table.label} row {number}, {written[f]}", str(exc))))
+                                 FieldIssue(f"{table.label} row {number}, {written[f]}", str(exc))))
                 item[f] = _BAD
         if not item:
             continue
@@ -217,7 +211,7 @@ def _read_params(table: Table, problems: list[tuple]) -> tuple[dict, dict[str, s
         key = lookup.get(norm_header(values[0]))
         if key is None:
             if norm_header(values[0]) not in (norm_header("参数"), "key", "name", "parameter"):
-                problems.append((table.label, number, 0, Problem(f"{table.label} row {number}",
+                problems.append((table.label, number, 0, FieldIssue(f"{table.label} row {number}",
                                                                  f"unknown parameter {str(values[0]).strip()!r}")))
             continue
         raw = values[1] if len(values) > 1 else None
@@ -234,7 +228,7 @@ def _read_params(table: Table, problems: list[tuple]) -> tuple[dict, dict[str, s
             else:
                 value = cells.read_float(raw)
         except CellError as exc:
-            problems.append((table.label, number, 1, Problem(here, str(exc))))
+            problems.append((table.label, number, 1, FieldIssue(here, str(exc))))
             continue
         params[key] = value
         where[key] = here
@@ -254,7 +248,7 @@ def read_lists(src: ListSources, params: Optional[dict[str, Any]] = None, name: 
     """
     tables, params_table, errors = _collect_tables(src)
     if errors:
-        raise TableError([Problem("", e) for e in errors], "cannot read the lists")
+        raise TableError([FieldIssue("", e) for e in errors], "cannot read the lists")
     problems: list[tuple] = []
     ignored: list[str] = []
     built: dict[str, _Built] = {}
@@ -263,7 +257,7 @@ def read_lists(src: ListSources, params: Optional[dict[str, Any]] = None, name: 
             built[spec.key] = _table_to_items(tables[spec.key], spec, problems, ignored)
     for spec in (PROVIDERS, RESOURCES, NEEDS):
         if spec.key not in tables:
-            problems.append(("", -1, 0, Problem("", f"no {spec.title} list: give --{spec.key} or a workbook "
+            problems.append(("", -1, 0, FieldIssue("", f"no {spec.title} list: give --{spec.key} or a workbook "
                                                     f"with a sheet named {spec.title}")))
     flat_params: dict[str, Any] = {}
     where: dict[str, str] = {}
@@ -330,7 +324,7 @@ def read_lists(src: ListSources, params: Optional[dict[str, Any]] = None, name: 
     return ImportedRound(doc, rnd, ignored)
 
 
-def _map_problem(prob: Problem, built: dict[str, _Built], where: dict[str, str], bad) -> Optional[tuple]:
+def _map_problem(prob: FieldIssue, built: dict[str, _Built], where: dict[str, str], bad) -> Optional[tuple]:
     m = _ITEM_PATH.match(prob.path)
 
     def ref(mm: re.Match) -> str:
@@ -348,18 +342,18 @@ def _map_problem(prob: Problem, built: dict[str, _Built], where: dict[str, str],
             key = prob.path[len("params."):]
             key = key.replace('["', ".").replace('"]', "")
             label = where.get(key, prob.path)
-            return (label, 10**9, 0, Problem(label, message))
-        return ("", -1, 0, Problem(prob.path, message))
+            return (label, 10**9, 0, FieldIssue(label, message))
+        return ("", -1, 0, FieldIssue(prob.path, message))
     key, k, f, rest = m.group(1), int(m.group(2)), m.group(3), m.group(4)
     b = built.get(key)
     if b is None or k >= len(b.origins):
-        return ("", -1, 0, Problem(prob.path, message))
+        return ("", -1, 0, FieldIssue(prob.path, message))
     if f is not None and (key, k, f) in bad:
         return None  # the cell's own problem is already reported
     o = b.origins[k]
     spec = BY_KEY[key]
     if f is None:
-        return (o.label, o.row, 0, Problem(f"{o.label} row {o.row}", message))
+        return (o.label, o.row, 0, FieldIssue(f"{o.label} row {o.row}", message))
     try:
         header = o.headers.get(f) or spec.column(f).header
         col = [c.field for c in spec.columns].index(f)
@@ -367,7 +361,7 @@ def _map_problem(prob: Problem, built: dict[str, _Built], where: dict[str, str],
         header, col = f, 99
     if rest:
         message = f"{_rest_text(rest)}: {message}"
-    return (o.label, o.row, col, Problem(f"{o.label} row {o.row}, {header}", message))
+    return (o.label, o.row, col, FieldIssue(f"{o.label} row {o.row}, {header}", message))
 
 
 def _rest_text(rest: str) -> str:

@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
+from ..errors import SheetReadError
 from .cells import escape_formula, unescape
 from .columns import norm_header
 
 MAX_BLANK_RUN = 500  # stop reading a sheet after this many empty rows in a row
-
-
-class SheetReadError(Exception):
-    """A file that cannot be read as a table at all; the message is for the user."""
 
 
 @dataclass

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app
 
 from . import metrics
 from .openapi import openapi_document
-from .problems import ApiError
+from ..errors import ApiError
 
 bp = Blueprint("ops", __name__)
 

@@ -1,23 +1,21 @@
-"""The one JSON error handler: everything becomes RFC 9457 ``application/problem+json``."""
+"""The one JSON error handler: everything becomes RFC 9457 ``application/problem+json``.
+
+Errors of :mod:`matcher.errors` carry their HTTP status (``http_status``);
+this module maps them with that one lookup.
+"""
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Optional
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DocumentError, InputError
+from ..errors import ApiError, InputError, MatcherError
 
 log = logging.getLogger("matcher.web")
 PROBLEM = "application/problem+json"
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, title: str, detail: Optional[str] = None, errors: Optional[list] = None,
-                 headers: Optional[dict] = None):
-        super().__init__(detail or title)
-        self.status, self.title, self.detail, self.errors, self.headers = status, title, detail, errors, headers
 
 
 def problem(status: int, title: str, detail: Optional[str] = None, errors: Optional[list] = None,
@@ -35,18 +33,26 @@ def problem(status: int, title: str, detail: Optional[str] = None, errors: Optio
     return resp
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def handle(exc: Exception):
     if isinstance(exc, ApiError):
-        return problem(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
+        return problem(exc.http_status, exc.title, exc.detail, exc.errors, exc.headers)
     if isinstance(exc, InputError):
-        status = 400 if isinstance(exc, DocumentError) else 422
-        return problem(status, exc.title, f"{len(exc.problems)} problem(s) in the round document",
+        return problem(exc.http_status, exc.title, f"{len(exc.problems)} problem(s) in the round document",
                        [p.to_dict() for p in exc.problems])
     if isinstance(exc, HTTPException):
         headers = {}
         if exc.code == 405 and exc.valid_methods:
             headers["Allow"] = ", ".join(exc.valid_methods)
         return problem(exc.code or 500, exc.name, exc.description, headers=headers)
+    if isinstance(exc, MatcherError) and exc.http_status < 500:
+        return problem(exc.http_status, _phrase(exc.http_status), str(exc))
     log.exception("unhandled error")
     return problem(500, "Internal Server Error", "matcher failed; the error was logged")
 

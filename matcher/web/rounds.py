@@ -9,12 +9,12 @@ from typing import Any, Optional
 from flask import Blueprint, current_app, g, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import InternalError, Problem, RoundValidationError
+from ..errors import InternalError, FieldIssue, RoundValidationError
 from ..store import repo
 from ..store.db import Database
 from ..store.models import STATUSES, RoundRow
 from ..validation import ROOT, decode_json, parse_round
-from .problems import ApiError
+from ..errors import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 100
@@ -82,7 +82,7 @@ def _read_document() -> Any:
         raise RequestEntityTooLarge()
     data = decode_json(body)
     if not isinstance(data, dict):  # (parse_round would decode a JSON string a second time)
-        raise RoundValidationError([Problem(ROOT, "a round document must be a JSON object")])
+        raise RoundValidationError([FieldIssue(ROOT, "a round document must be a JSON object")])
     return data
 
 
@@ -124,18 +124,15 @@ def create_round():
     data = _read_document()
     prep = prepare(parse_round(data))  # InputError -> 400/422, nothing stored
     new = repo.NewRound(g.committee_id, data, repo.body_digest(data), key)
-    try:
-        old = repo.find_idempotent(db(), new)
-        if old is None:
-            document = failure = None
-            wants_async = "respond-async" in request.headers.get("Prefer", "")
-            if not wants_async and len(prep.pairs) <= int(current_app.config["SYNC_MAX_PAIRS"]):
-                document, failure = _solve_inline(prep)
-            row, created = repo.create_round(db(), new, document, failure)
-        else:
-            row, created = old, False
-    except repo.IdempotencyConflict:
-        raise ApiError(422, "Idempotency-Key reused", "this Idempotency-Key was used with another round document")
+    old = repo.find_idempotent(db(), new)  # IdempotencyConflict -> 422
+    if old is None:
+        document = failure = None
+        wants_async = "respond-async" in request.headers.get("Prefer", "")
+        if not wants_async and len(prep.pairs) <= int(current_app.config["SYNC_MAX_PAIRS"]):
+            document, failure = _solve_inline(prep)
+        row, created = repo.create_round(db(), new, document, failure)
+    else:
+        row, created = old, False
     row = repo.get_round(db(), g.committee_id, row.id)
     status = 200 if not created else (202 if row.status in ("queued", "running") else 201)
     return detail(row), status, {"Location": url_for("api.get_round", round_id=row.id)}

@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import Blueprint, current_app
 
-from ..errors import InputError, Problem, RoundValidationError
+from ..errors import InputError, FieldIssue, RoundValidationError
 from ..validation import ROOT, parse_round
-from .problems import ApiError
+from ..errors import ApiError
 from .rounds import _read_document, authenticate
 
 bp = Blueprint("whatif", __name__, url_prefix="/api/v1")
@@ -22,7 +22,7 @@ MAX_SCENARIOS = 10
 BASE_LABEL = "base"
 
 
-def _prefixed(prefix: str, problems: list[Problem]) -> list[Problem]:
+def _prefixed(prefix: str, problems: list[FieldIssue]) -> list[FieldIssue]:
     """``needs[3].quantity`` under ``base`` -> ``base.needs[3].quantity``."""
     out = []
     for p in problems:
@@ -30,25 +30,25 @@ def _prefixed(prefix: str, problems: list[Problem]) -> list[Problem]:
             path = prefix
         else:
             path = prefix + ("" if p.path.startswith("[") else ".") + p.path
-        out.append(Problem(path, p.message))
+        out.append(FieldIssue(path, p.message))
     return out
 
 
-def _envelope(data: dict) -> list[Problem]:
-    problems = [Problem(key, "unknown field") for key in data if key not in ("base", "scenarios")]
+def _envelope(data: dict) -> list[FieldIssue]:
+    problems = [FieldIssue(key, "unknown field") for key in data if key not in ("base", "scenarios")]
     if "base" not in data:
-        problems.append(Problem("base", "is required"))
+        problems.append(FieldIssue("base", "is required"))
     elif not isinstance(data["base"], dict):
-        problems.append(Problem("base", "must be a round document (a JSON object)"))
+        problems.append(FieldIssue("base", "must be a round document (a JSON object)"))
     scenarios = data.get("scenarios")
     if "scenarios" not in data:
-        problems.append(Problem("scenarios", "is required"))
+        problems.append(FieldIssue("scenarios", "is required"))
     elif not isinstance(scenarios, list):
-        problems.append(Problem("scenarios", "must be a list"))
+        problems.append(FieldIssue("scenarios", "must be a list"))
     elif not 1 <= len(scenarios) <= MAX_SCENARIOS:
-        problems.append(Problem("scenarios", f"must have 1 to {MAX_SCENARIOS} scenarios (has {len(scenarios)})"))
+        problems.append(FieldIssue("scenarios", f"must have 1 to {MAX_SCENARIOS} scenarios (has {len(scenarios)})"))
     else:
-        problems += [Problem(f"scenarios[{i}]", "must be an object")
+        problems += [FieldIssue(f"scenarios[{i}]", "must be an object")
                      for i, s in enumerate(scenarios) if not isinstance(s, dict)]
     return problems
 
@@ -57,14 +57,14 @@ def _scenario_rounds(base: dict, scenarios: list[dict]) -> list[tuple[str, Any]]
     """(label, Round) of each scenario; every problem of every scenario gathered first."""
     from ..whatif import scenario as sc
 
-    problems: list[Problem] = []
+    problems: list[FieldIssue] = []
     parsed = []
     seen = {BASE_LABEL}
     for i, raw in enumerate(scenarios):
         where = f"scenarios[{i}]"
         body = dict(raw)
         if "base" in body:
-            problems.append(Problem(f"{where}.base", "unknown field (the base is the request's \"base\")"))
+            problems.append(FieldIssue(f"{where}.base", "unknown field (the base is the request's \"base\")"))
             del body["base"]
         try:
             doc = sc.parse_scenario({**body, "base": "(request)"})
@@ -72,13 +72,13 @@ def _scenario_rounds(base: dict, scenarios: list[dict]) -> list[tuple[str, Any]]
             problems += _prefixed(where, exc.problems)
             continue
         if doc.name is None:
-            problems.append(Problem(f"{where}.name", "is required"))
+            problems.append(FieldIssue(f"{where}.name", "is required"))
             continue
         if not doc.name.strip():
-            problems.append(Problem(f"{where}.name", "must not be empty"))
+            problems.append(FieldIssue(f"{where}.name", "must not be empty"))
             continue
         if doc.name in seen:
-            problems.append(Problem(f"{where}.name", f"must be unique among the scenarios and not {BASE_LABEL!r}"))
+            problems.append(FieldIssue(f"{where}.name", f"must be unique among the scenarios and not {BASE_LABEL!r}"))
             continue
         seen.add(doc.name)
         parsed.append((i, doc))
@@ -91,13 +91,13 @@ def _scenario_rounds(base: dict, scenarios: list[dict]) -> list[tuple[str, Any]]
             problems += exc.problems
             continue
         except (TypeError, ValueError) as exc:  # changes that only make sense together with broken added items
-            problems.append(Problem(f"{where}.changes", f"cannot be applied: {exc}"))
+            problems.append(FieldIssue(f"{where}.changes", f"cannot be applied: {exc}"))
             continue
         changed["name"] = doc.name
         try:
             rnd = parse_round(changed)
         except InputError as exc:
-            problems += [Problem(where, f"the changed round is invalid: {p}") for p in exc.problems]
+            problems += [FieldIssue(where, f"the changed round is invalid: {p}") for p in exc.problems]
             continue
         out.append((doc.name, rnd))
     if problems:
@@ -114,7 +114,7 @@ def whatif():
     try:
         data = _read_document()
     except RoundValidationError:
-        raise ScenarioError([Problem(ROOT, "the request must be a JSON object with \"base\" and \"scenarios\"")],
+        raise ScenarioError([FieldIssue(ROOT, "the request must be a JSON object with \"base\" and \"scenarios\"")],
                             "invalid what-if request") from None
     problems = _envelope(data)
     if problems:

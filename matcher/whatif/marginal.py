@@ -21,7 +21,8 @@ import numpy as np
 
 from .. import solvers
 from ..geo import haversine_m
-from ..problem import NotApplicable, SolveOptions, Status
+from ..errors import NotApplicable
+from ..problem import SolveOptions, Status
 from ..service import RoundResult
 from ..solvers.auto import parts
 from ..tables import RoundTables

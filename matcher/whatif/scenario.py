@@ -25,21 +25,13 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
 
-from ..errors import InputError
-from ..errors import Problem as FieldProblem
+from ..errors import FieldIssue, InputError, ScenarioError
 from ..model import Need, Provider, Resource, Round
 from ..validation import _message, decode_json, parse_round, path_of
 
 LISTS = ("providers", "resources", "needs", "locked", "forbidden")
 ENTITY_LISTS = ("providers", "resources", "needs")
 PARAM_KEYS = ("max_distance_m", "priority_weights", "time_limit_s", "solver")
-
-
-class ScenarioError(InputError):
-    """A scenario document that cannot be applied (unknown ids, bad operations)."""
-
-    def __init__(self, problems: list[FieldProblem], title: str = "invalid scenario"):
-        super().__init__(problems, title)
 
 
 Id = Annotated[StrictStr, Field(min_length=1)]
@@ -167,7 +159,7 @@ def scaled(value: int, factor: float) -> int:
     return max(1, int(math.floor(value * factor + 0.5)))
 
 
-def _problems_of(exc: ValidationError) -> list[FieldProblem]:
+def _problems_of(exc: ValidationError) -> list[FieldIssue]:
     out = []
     for err in exc.errors(include_url=False):
         loc = list(err["loc"])
@@ -179,7 +171,7 @@ def _problems_of(exc: ValidationError) -> list[FieldProblem]:
             msg = f"unknown op {err.get('ctx', {}).get('tag')!r}: one of {', '.join(OPS)}"
         elif err["type"] == "union_tag_not_found":
             msg = "needs an \"op\""
-        out.append(FieldProblem(path_of(loc), msg))
+        out.append(FieldIssue(path_of(loc), msg))
     return out
 
 
@@ -224,10 +216,10 @@ _SINGULAR = {"providers": "provider", "resources": "resource", "needs": "need"}
 def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
     """Apply validated changes to a copy of a base round document; raise :class:`ScenarioError`."""
     doc = _Doc(copy.deepcopy(base))
-    problems: list[FieldProblem] = []
+    problems: list[FieldIssue] = []
 
     def unknown(path: str, key: str, ident: str) -> None:
-        problems.append(FieldProblem(path, f"unknown {_SINGULAR[key]} {ident!r}"))
+        problems.append(FieldIssue(path, f"unknown {_SINGULAR[key]} {ident!r}"))
 
     def need_ref(path: str, ident: Optional[str]) -> bool:
         if ident is not None and doc.find("needs", ident) is None:
@@ -261,7 +253,7 @@ def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
                 items = [x for x in items if x.get(field) == value]
                 if not items and ok:
                     what = {"category": "category", "community_id": "community"}.get(field, field)
-                    problems.append(FieldProblem(f"{path}.{field}", f"no {_SINGULAR[key]} has {what} {value!r}"))
+                    problems.append(FieldIssue(f"{path}.{field}", f"no {_SINGULAR[key]} has {what} {value!r}"))
                     ok = False
         return items if ok else None
 
@@ -270,7 +262,7 @@ def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
         if isinstance(ch, Add):
             items = ([ch.item] if ch.item is not None else []) + list(ch.items or [])
             if not items:
-                problems.append(FieldProblem(path, "give \"item\" or \"items\""))
+                problems.append(FieldIssue(path, "give \"item\" or \"items\""))
                 continue
             if ch.list in ENTITY_LISTS:
                 have = doc.ids(ch.list)
@@ -278,13 +270,13 @@ def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
                     ident = item.get("id")
                     if ident in have:
                         sub = f"{path}.item.id" if ch.item is not None and m == 0 else f"{path}.items[{m}].id"
-                        problems.append(FieldProblem(sub, f"{_SINGULAR[ch.list]} {ident!r} already exists"))
+                        problems.append(FieldIssue(sub, f"{_SINGULAR[ch.list]} {ident!r} already exists"))
                     have.add(ident)
             doc.data[ch.list].extend(copy.deepcopy(items))
         elif isinstance(ch, Remove):
             if ch.list in ENTITY_LISTS:
                 if ch.id is None:
-                    problems.append(FieldProblem(f"{path}.id", "is required"))
+                    problems.append(FieldIssue(f"{path}.id", "is required"))
                     continue
                 if doc.find(ch.list, ch.id) is None:
                     unknown(f"{path}.id", ch.list, ch.id)
@@ -300,10 +292,10 @@ def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
                     doc.drop_pairs(need_ids={ch.id})
             else:
                 if ch.need_id is None or ch.resource_id is None:
-                    problems.append(FieldProblem(path, "give need_id and resource_id"))
+                    problems.append(FieldIssue(path, "give need_id and resource_id"))
                     continue
                 if doc.drop_pair(ch.need_id, ch.resource_id, (ch.list,)) == 0:
-                    problems.append(FieldProblem(path, f"no {ch.list} pair ({ch.need_id}, {ch.resource_id})"))
+                    problems.append(FieldIssue(path, f"no {ch.list} pair ({ch.need_id}, {ch.resource_id})"))
         elif isinstance(ch, ScaleCapacity):
             items = matching("resources", {"category": ch.category, "provider_id": ch.provider_id,
                                            "resource_id": ch.resource_id}, path)
@@ -325,7 +317,7 @@ def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
                 continue
             new = int(item.get(field, 0)) + ch.amount
             if new < 1:
-                problems.append(FieldProblem(f"{path}.amount", f"would leave {field} {new} < 1 (use remove)"))
+                problems.append(FieldIssue(f"{path}.amount", f"would leave {field} {new} < 1 (use remove)"))
                 continue
             item[field] = new
         elif isinstance(ch, SetParam):
@@ -333,14 +325,14 @@ def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
             if parts[0] == "params":
                 parts = parts[1:]
             if not parts or parts[0] not in PARAM_KEYS or (parts[0] != "priority_weights" and len(parts) > 1) or len(parts) > 2:
-                problems.append(FieldProblem(f"{path}.path", f"unknown parameter {ch.path!r}: one of "
+                problems.append(FieldIssue(f"{path}.path", f"unknown parameter {ch.path!r}: one of "
                                                              f"{', '.join(PARAM_KEYS)}, priority_weights.1..5"))
                 continue
             target = doc.data["params"]
             if len(parts) == 2:
                 target = target.setdefault("priority_weights", {})
                 if not isinstance(target, dict):
-                    problems.append(FieldProblem(f"{path}.path", "params.priority_weights is not an object"))
+                    problems.append(FieldIssue(f"{path}.path", "params.priority_weights is not an object"))
                     continue
             target[parts[-1]] = copy.deepcopy(ch.value)
         elif isinstance(ch, SetField):
@@ -349,19 +341,19 @@ def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
                 unknown(f"{path}.id", ch.list, ch.id)
                 continue
             if ch.field == "id":
-                problems.append(FieldProblem(f"{path}.field", "ids cannot be changed (remove and add instead)"))
+                problems.append(FieldIssue(f"{path}.field", "ids cannot be changed (remove and add instead)"))
                 continue
             allowed = {"providers": Provider, "resources": Resource, "needs": Need}[ch.list].model_fields
             if ch.field not in allowed:
-                problems.append(FieldProblem(f"{path}.field", f"unknown field {ch.field!r} of {ch.list}"))
+                problems.append(FieldIssue(f"{path}.field", f"unknown field {ch.field!r} of {ch.list}"))
                 continue
             if ch.field == "provider_id" and doc.find("providers", ch.value) is None:
-                problems.append(FieldProblem(f"{path}.value", f"unknown provider {ch.value!r}"))
+                problems.append(FieldIssue(f"{path}.value", f"unknown provider {ch.value!r}"))
                 continue
             item[ch.field] = copy.deepcopy(ch.value)
         elif isinstance(ch, SetPriority):
             if ch.need_id is None and ch.community_id is None and ch.category is None:
-                problems.append(FieldProblem(path, "give need_id, community_id or category"))
+                problems.append(FieldIssue(path, "give need_id, community_id or category"))
                 continue
             for n in matching("needs", {"category": ch.category, "community_id": ch.community_id,
                                         "need_id": ch.need_id}, path) or []:
@@ -376,7 +368,7 @@ def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
             elif isinstance(ch, Forbid):
                 doc.data["forbidden"].append({"need_id": ch.need_id, "resource_id": ch.resource_id})
             elif dropped == 0:
-                problems.append(FieldProblem(path, f"pair ({ch.need_id}, {ch.resource_id}) is neither locked nor forbidden"))
+                problems.append(FieldIssue(path, f"pair ({ch.need_id}, {ch.resource_id}) is neither locked nor forbidden"))
     if problems:
         raise ScenarioError(problems)
     return doc.data
@@ -386,7 +378,7 @@ def _read(path: Path, what: str) -> Any:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError([FieldProblem(what, f"cannot read {str(path)!r} ({exc.strerror})")]) from None
+        raise ScenarioError([FieldIssue(what, f"cannot read {str(path)!r} ({exc.strerror})")]) from None
     return decode_json(raw, str(path))
 
 
@@ -412,7 +404,7 @@ def resolve(data: Any, base_dir: Path | str = ".", source: str = "", _depth: int
         rnd = parse_round(data, source)
         return data, rnd
     if _depth > 10:
-        raise ScenarioError([FieldProblem("base", "scenarios nest more than 10 levels deep")])
+        raise ScenarioError([FieldIssue("base", "scenarios nest more than 10 levels deep")])
     sc = parse_scenario(data)
     base_path = Path(base_dir) / sc.base
     base_raw = _read(base_path, "base")

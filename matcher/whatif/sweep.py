@@ -28,7 +28,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..candidates import Pairs, pair_keys
-from ..errors import Problem as FieldProblem
+from ..errors import FieldIssue
 from ..model import Round
 from ..problem import Problem
 from ..service import Prepared, RoundResult, build_problem, prepare, solve_prepared
@@ -52,7 +52,7 @@ class SweepSpec:
 
 def parse_spec(text: str, where: str = "--sweep") -> SweepSpec:
     def bad(msg: str) -> ScenarioError:
-        return ScenarioError([FieldProblem(where, msg)], "invalid sweep")
+        return ScenarioError([FieldIssue(where, msg)], "invalid sweep")
 
     if "=" not in text:
         raise bad(f"{text!r}: expected NAME=START:STOP:STEP or NAME=V1,V2,...")
