@@ -12,6 +12,9 @@ The tree (HTTP status / CLI exit code)::
     │   ├── CellError               one spreadsheet cell that cannot be read            422 / 2
     │   └── UnsupportedSolverError  the chosen solver cannot model the round exactly    422 / 2
     │       └── NotApplicable       raised by a solver; ``auto`` falls back on it        422 / 2
+    ├── NotFound                    no such item for this committee (others' look absent) 404 / 2
+    ├── ConflictError               the change does not fit the current state (e.g. a     409 / 2
+    │                               transition not in the lifecycle table); nothing changed
     ├── ApiError                    an HTTP answer other than 2xx (status per instance) ... / 2
     │   └── IdempotencyConflict     an Idempotency-Key reused with another body         422 / 2
     └── InternalError               matcher itself went wrong; never the caller's fault 500 / 70
@@ -137,6 +140,22 @@ class NotApplicable(UnsupportedSolverError):
 
     def __init__(self, message: str):
         super().__init__([FieldIssue("params.solver", message)])
+
+
+class NotFound(MatcherError):
+    """No such item for this committee; another committee's items look exactly as absent."""
+
+    http_status = 404
+    exit_code = EXIT_INPUT
+    title = "not found"
+
+
+class ConflictError(InputError):
+    """The change does not fit the current state (a decided project, a transition not
+    in the table); ``problems`` names each offending item and nothing was changed."""
+
+    http_status = 409
+    title = "conflict"
 
 
 class ApiError(MatcherError):
