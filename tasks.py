@@ -22,24 +22,31 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".matcher-install-stamp"
 
 
-def _fingerprint() -> str:
-    h = hashlib.sha256()
+def _fingerprint(extras: str) -> str:
+    h = hashlib.sha256(extras.encode())
     for name in ("pyproject.toml", "constraints.txt"):
         h.update((ROOT / name).read_bytes())
     return h.hexdigest()
 
 
-def ensure_venv() -> None:
-    want = _fingerprint()
-    if STAMP.exists() and STAMP.read_text() == want and (BIN / "matcher").exists():
+def ensure_venv(extras: str = "") -> None:
+    """Install matcher (with ``extras``, e.g. ``test``) into .venv unless it is already there.
+
+    The service needs no extras; the tests add theirs. A .venv set up for the
+    tests also serves the service, so ``demo`` after ``test`` installs nothing.
+    """
+    stamps = {_fingerprint(e) for e in ({extras, "test"} if not extras else {extras})}
+    if STAMP.exists() and STAMP.read_text() in stamps and (BIN / "matcher").exists():
         return
     if not (BIN / "python").exists():
         print("creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    print("installing matcher and its pinned dependencies into .venv ...", flush=True)
-    subprocess.run(pip + ["-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[test]"], check=True)
-    STAMP.write_text(want)
+    what = f"matcher[{extras}]" if extras else "matcher"
+    print(f"installing {what} and its pinned dependencies into .venv ...", flush=True)
+    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+    subprocess.run(pip + ["-c", str(ROOT / "constraints.txt"), "-e", target], check=True)
+    STAMP.write_text(_fingerprint(extras))
 
 
 BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk")
@@ -63,7 +70,8 @@ def ensure_browser() -> None:
               "(not root or no apt-get): the HTML report browser tests will skip", flush=True)
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    print(f"installing {' '.join(BROWSER_PACKAGES)} for the report browser tests (apt-get) ...", flush=True)
+    print(f"the report and console browser tests need {' '.join(BROWSER_PACKAGES)}: installing them "
+          "with apt-get (set MATCHER_NO_BROWSER_INSTALL=1 to skip; those tests then skip) ...", flush=True)
     try:
         subprocess.run([apt, "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
         subprocess.run([apt, "install", "-y", "-q", "--no-install-recommends", *BROWSER_PACKAGES],
@@ -77,7 +85,7 @@ def main(argv: list[str]) -> int:
     if task not in ("demo", "test", "setup"):
         print(__doc__)
         return 0 if task == "help" else 2
-    ensure_venv()
+    ensure_venv("" if task == "demo" else "test")
     if task == "setup":
         return 0
     if task == "demo":
