@@ -20,7 +20,7 @@ from typing import Any, Iterable, Optional, Sequence
 from defusedxml import DefusedXmlException
 
 from ..errors import InternalError, SheetReadError
-from .cells import escape_formula, unescape
+from .cells import escape_formula, looks_like_formula, unescape, xlsx_text
 from .columns import norm_header
 
 MAX_BLANK_RUN = 500  # stop reading a sheet after this many empty rows in a row
@@ -245,6 +245,16 @@ def _safe_row(row: Iterable[Any]) -> list[Any]:
     return [escape_formula(v) for v in row]
 
 
+def _put_row(ws, number: int, row: Sequence[Any]) -> None:
+    """One row of cells; text a spreadsheet could run as a formula becomes a text cell with a
+    quote prefix (shown without a ``'``, kept as text when edited), never a formula."""
+    for col, value in enumerate(row, start=1):
+        cell = ws.cell(row=number, column=col, value=xlsx_text(value))
+        if looks_like_formula(value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def write_xlsx(path: str | Path, sheets: Sequence[SheetOut]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -256,12 +266,12 @@ def write_xlsx(path: str | Path, sheets: Sequence[SheetOut]) -> None:
     fill = PatternFill("solid", fgColor="FFE8EEF7")
     for sheet in sheets:
         ws = wb.create_sheet(sheet.title[:31])
-        ws.append(_safe_row(sheet.headers))
+        _put_row(ws, 1, sheet.headers)
         for cell in ws[1]:
             cell.font = bold
             cell.fill = fill
-        for row in sheet.rows:
-            ws.append(_safe_row(row))
+        for number, row in enumerate(sheet.rows, start=2):
+            _put_row(ws, number, row)
         for col in sheet.percent_columns:
             for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
                 if isinstance(cell.value, (int, float)):
@@ -298,7 +308,7 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def write_csv(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """UTF-8 with BOM (so that Excel shows Chinese text), CRLF line ends, formula text escaped."""
+    """UTF-8 with BOM (so that Excel shows Chinese text), CRLF line ends, formula text escaped with ``'``."""
     try:
         Path(path).write_bytes(b"\xef\xbb\xbf" + csv_text(headers, rows).encode("utf-8"))
     except OSError as exc:
