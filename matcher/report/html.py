@@ -1,18 +1,25 @@
 """One self-contained HTML page for a solved round: map, KPI charts, project and unmet lists.
 
-The map and the charts are SVG drawn here (no library, no tiles, no CDN);
-the small script and the style sheet are package data inlined into the page.
-A Content-Security-Policy forbids the page to load anything from anywhere.
-Every piece of user text goes through :func:`html.escape`.
+The page is the Jinja2 template ``templates/report.html.j2`` (with the map
+and chart macros beside it), rendered with autoescape on: every value this
+module hands to the templates is escaped there, user text or not. Only the
+package's own style sheet and script (``static/``) and the constant
+Content-Security-Policy go in as :class:`markupsafe.Markup`, inlined so that
+the page works offline; the policy forbids the page to load anything from
+anywhere. The map and the charts are SVG whose geometry is computed here (no
+library, no tiles, no CDN).
 """
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections import Counter, defaultdict
-from html import escape
 from importlib import resources as _res
 from typing import Any, Optional
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from ..model import Round
 from .labels import KIND_ZH, category_zh, reason_zh, status_zh
@@ -23,14 +30,18 @@ PALETTE = ["#2563eb", "#9333ea", "#0891b2", "#c2410c", "#4d7c0f", "#be185d", "#7
 FULL, PART, NONE = "#16a34a", "#f59e0b", "#dc2626"
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
        "font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
+COMMUNITY_CHART_LIMIT = 30  # the community chart shows the lowest-coverage communities only
 
 
-def e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+@functools.cache
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader(__package__, "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def _asset(name: str) -> str:
-    return _res.files(__package__).joinpath("static", name).read_text(encoding="utf-8")
+def _asset(name: str) -> Markup:
+    """A file of ``static/`` (package data, never user text), to be inlined as it is."""
+    return Markup(_res.files(__package__).joinpath("static", name).read_text(encoding="utf-8"))
 
 
 def _pct(x: Optional[float]) -> str:
@@ -42,7 +53,7 @@ def _num(x: Any) -> str:
         return f"{x:,.1f}"
     if isinstance(x, int):
         return f"{x:,}"
-    return e(x)
+    return "" if x is None else str(x)
 
 
 class _Projection:
@@ -73,7 +84,12 @@ class _Projection:
                 MAP_H / 2 - (self._y(lat) - self.cy) * self.scale)
 
 
-def _scale_bar(scale: float) -> str:
+def _f(v: float) -> str:
+    """A pixel coordinate as SVG attribute text."""
+    return f"{v:.1f}"
+
+
+def _scale_bar(scale: float) -> dict:
     target = 150 / scale  # metres for ~150 px
     nice = 10 ** math.floor(math.log10(target))
     for m in (1, 2, 5, 10):
@@ -83,43 +99,44 @@ def _scale_bar(scale: float) -> str:
     px = nice * scale
     label = f"{nice / 1000:g} 公里" if nice >= 1000 else f"{nice:g} 米"
     x, y = 20, MAP_H - 18
-    return (f'<g class="scalebar"><line x1="{x}" y1="{y}" x2="{x + px:.1f}" y2="{y}" />'
-            f'<line x1="{x}" y1="{y - 5}" x2="{x}" y2="{y + 1}" /><line x1="{x + px:.1f}" y1="{y - 5}" '
-            f'x2="{x + px:.1f}" y2="{y + 1}" /><text x="{x + px / 2:.1f}" y="{y - 7}">{e(label)}</text></g>')
+    return {"x": x, "y": y, "x2": _f(x + px), "mid": _f(x + px / 2), "label": label}
 
 
-def _map_svg(rnd: Round, result: dict, served: dict[str, int], cat_color: dict[str, str]) -> str:
-    points = [(r.lat, r.lon) for r in rnd.resources] + [(n.lat, n.lon) for n in rnd.needs]
-    proj = _Projection(points)
-    res_by_id = {r.id: r for r in rnd.resources}
-    need_by_id = {n.id: n for n in rnd.needs}
-    prov = {p.id: p for p in rnd.providers}
+def _need_marks(rnd: Round, proj: _Projection, served: dict[str, int]) -> list[dict]:
     gmax = rnd.params.max_distance_m
-    circles, lines, needs_svg, res_svg = [], [], [], []
+    marks = []
     for n in rnd.needs:
         x, y = proj(n.lat, n.lon)
         radius = min(gmax, n.max_distance_m) if n.max_distance_m is not None else gmax
-        cat = e(n.category)
-        circles.append(f'<circle class="walk" data-cat="{cat}" data-need="{e(n.id)}" cx="{x:.1f}" cy="{y:.1f}" '
-                       f'r="{radius * proj.scale:.1f}" />')
         got = served.get(n.id, 0)
-        color = FULL if got >= n.quantity else PART if got > 0 else NONE
         tip = (f"需求 {n.id} · 社区 {n.community_id} · {category_zh(n.category)} · 需要 {n.quantity}，"
                f"已满足 {got} · 优先级 {n.priority} · 步行范围 {radius:,.0f} 米")
-        needs_svg.append(f'<circle class="need" data-cat="{cat}" data-need="{e(n.id)}" cx="{x:.1f}" cy="{y:.1f}" '
-                         f'r="5" fill="{color}"><title>{e(tip)}</title></circle>')
-    qmax = max([p["quantity"] for p in result.get("projects", [])] or [1])
-    for p in result.get("projects", []):
+        marks.append({"cat": n.category, "need": n.id, "x": _f(x), "y": _f(y), "r": _f(radius * proj.scale),
+                      "fill": FULL if got >= n.quantity else PART if got > 0 else NONE, "tip": tip})
+    return marks
+
+
+def _project_lines(rnd: Round, projects: list[dict], proj: _Projection) -> list[dict]:
+    res_by_id = {r.id: r for r in rnd.resources}
+    need_by_id = {n.id: n for n in rnd.needs}
+    qmax = max([p["quantity"] for p in projects] or [1])
+    lines = []
+    for p in projects:
         r, n = res_by_id.get(p["resource_id"]), need_by_id.get(p["need_id"])
         if r is None or n is None:
             continue
-        x1, y1 = proj(r.lat, r.lon)
-        x2, y2 = proj(n.lat, n.lon)
-        width = 1.2 + 3.8 * math.sqrt(p["quantity"] / qmax)
-        tip = f"项目 {p['project_id']}：{r.id} → {n.id}，数量 {p['quantity']}，距离 {p['distance_m']:,} 米"
-        lines.append(f'<line class="project{" locked" if p.get("locked") else ""}" data-cat="{e(n.category)}" '
-                     f'data-need="{e(n.id)}" data-project="{e(p["project_id"])}" x1="{x1:.1f}" y1="{y1:.1f}" '
-                     f'x2="{x2:.1f}" y2="{y2:.1f}" stroke-width="{width:.1f}"><title>{e(tip)}</title></line>')
+        (x1, y1), (x2, y2) = proj(r.lat, r.lon), proj(n.lat, n.lon)
+        lines.append({"locked": bool(p.get("locked")), "cat": n.category, "need": n.id, "project": p["project_id"],
+                      "x1": _f(x1), "y1": _f(y1), "x2": _f(x2), "y2": _f(y2),
+                      "width": f"{1.2 + 3.8 * math.sqrt(p['quantity'] / qmax):.1f}",
+                      "tip": f"项目 {p['project_id']}：{r.id} → {n.id}，数量 {p['quantity']}，"
+                             f"距离 {p['distance_m']:,} 米"})
+    return lines
+
+
+def _resource_marks(rnd: Round, proj: _Projection, cat_color: dict[str, str]) -> list[dict]:
+    prov = {p.id: p for p in rnd.providers}
+    marks = []
     for r in rnd.resources:
         x, y = proj(r.lat, r.lon)
         pv = prov.get(r.provider_id)
@@ -127,14 +144,16 @@ def _map_svg(rnd: Round, result: dict, served: dict[str, int], cat_color: dict[s
         tip = f"资源 {r.id} · {who} · {category_zh(r.category)} · 容量 {r.capacity}"
         if r.tags:
             tip += " · " + "、".join(r.tags)
-        res_svg.append(f'<rect class="res" data-cat="{e(r.category)}" x="{x - 4.5:.1f}" y="{y - 4.5:.1f}" '
-                       f'width="9" height="9" fill="{cat_color.get(r.category, "#334155")}">'
-                       f'<title>{e(tip)}</title></rect>')
-    return (f'<svg id="map-svg" viewBox="0 0 {MAP_W} {MAP_H}" role="img" aria-label="资源、需求与项目地图">'
-            f'<rect class="bg" x="-100000" y="-100000" width="200000" height="200000" />'
-            f'<g id="map-layer"><g class="layer-walk">{"".join(circles)}</g>'
-            f'<g class="layer-projects">{"".join(lines)}</g><g class="layer-res">{"".join(res_svg)}</g>'
-            f'<g class="layer-needs">{"".join(needs_svg)}</g></g>{_scale_bar(proj.scale)}</svg>')
+        marks.append({"cat": r.category, "x": _f(x - 4.5), "y": _f(y - 4.5),
+                      "fill": cat_color.get(r.category, "#334155"), "tip": tip})
+    return marks
+
+
+def _map_view(rnd: Round, projects: list[dict], served: dict[str, int], cat_color: dict[str, str]) -> dict:
+    proj = _Projection([(r.lat, r.lon) for r in rnd.resources] + [(n.lat, n.lon) for n in rnd.needs])
+    return {"width": MAP_W, "height": MAP_H, "needs": _need_marks(rnd, proj, served),
+            "lines": _project_lines(rnd, projects, proj), "resources": _resource_marks(rnd, proj, cat_color),
+            "scalebar": _scale_bar(proj.scale)}
 
 
 def _text_px(text: str, size: float = 13) -> float:
@@ -142,36 +161,28 @@ def _text_px(text: str, size: float = 13) -> float:
 
 
 def _bar_chart(title: str, rows: list[tuple[str, float, str]], chart_id: str, note: str = "",
-               color: Optional[str] = None) -> str:
+               color: Optional[str] = None) -> dict:
     """Horizontal bars; rows = (label, value 0..1, text at the end); colour by value unless ``color``."""
     bar_h, gap, width = 20, 6, 560
     left = min(320, max(80, max([_text_px(r[0]) for r in rows] or [0]) + 16))
     right = max(150, max([_text_px(r[2]) for r in rows] or [0]) + 16)
     height = 34 + len(rows) * (bar_h + gap) + 8
-    parts = [f'<svg class="chart" id="{e(chart_id)}" viewBox="0 0 {left + width + right:.0f} {height}" '
-             f'role="img" aria-label="{e(title)}">',
-             f'<text class="chart-title" x="0" y="18">{e(title)}</text>']
-    for k, frac in enumerate((0, 0.25, 0.5, 0.75, 1.0)):
-        x = left + frac * width
-        parts.append(f'<line class="grid" x1="{x:.1f}" y1="28" x2="{x:.1f}" y2="{height - 6}" />'
-                     f'<text class="axis" x="{x:.1f}" y="{height}" text-anchor="middle">{int(frac * 100)}%</text>')
+    grid = [{"x": _f(left + frac * width), "label": f"{int(frac * 100)}%"} for frac in (0, 0.25, 0.5, 0.75, 1.0)]
+    bars = []
     for k, (label, value, text) in enumerate(rows):
         y = 34 + k * (bar_h + gap)
         v = max(0.0, min(1.0, value))
-        fill = color or (FULL if v >= 0.999 else PART if v >= 0.5 else NONE)
-        parts.append(f'<text class="bar-label" x="{left - 8}" y="{y + bar_h * 0.72:.1f}" text-anchor="end">'
-                     f'{e(label)}</text>'
-                     f'<rect class="bar-bg" x="{left}" y="{y}" width="{width}" height="{bar_h}" />'
-                     f'<rect class="bar" x="{left}" y="{y}" width="{max(v * width, 1.5):.1f}" height="{bar_h}" '
-                     f'fill="{fill}"><title>{e(label)}：{e(text)}</title></rect>'
-                     f'<text class="bar-value" x="{left + width + 8}" y="{y + bar_h * 0.72:.1f}">{e(text)}</text>')
-    parts.append("</svg>")
-    return f'<figure class="chart-box">{"".join(parts)}{f"<figcaption>{e(note)}</figcaption>" if note else ""}</figure>'
+        bars.append({"label": label, "text": text, "y": y, "text_y": _f(y + bar_h * 0.72),
+                     "length": _f(max(v * width, 1.5)),
+                     "fill": color or (FULL if v >= 0.999 else PART if v >= 0.5 else NONE)})
+    return {"id": chart_id, "title": title, "note": note, "view_w": f"{left + width + right:.0f}",
+            "height": height, "left": left, "width": width, "bar_h": bar_h, "value_x": left + width + 8,
+            "grid": grid, "bars": bars}
 
 
-def _reason_chart(unmet: list[dict]) -> str:
+def _reason_chart(unmet: list[dict]) -> Optional[dict]:
     if not unmet:
-        return ""
+        return None
     qty: Counter = Counter()
     cnt: Counter = Counter()
     for u in unmet:
@@ -180,6 +191,55 @@ def _reason_chart(unmet: list[dict]) -> str:
     total = sum(qty.values()) or 1
     rows = [(reason_zh(r), q / total, f"{cnt[r]} 条需求，缺 {q:,}") for r, q in qty.most_common()]
     return _bar_chart("未满足原因（占缺口数量的比例）", rows, "chart-reasons", color="#64748b")
+
+
+def _coverage_rows(items) -> list[tuple[str, float, str]]:
+    return [(label, v["coverage"], f"{_pct(v['coverage'])}（{v['served_quantity']:,}/{v['demand_quantity']:,}）")
+            for label, v in items]
+
+
+def _charts(k: dict, unmet: list[dict]) -> list[dict]:
+    by_cat = sorted((k.get("by_category") or {}).items(), key=lambda kv: kv[1]["coverage"])
+    comm = sorted((k.get("by_community") or {}).items(), key=lambda kv: (kv[1]["coverage"], kv[0]))
+    limit = COMMUNITY_CHART_LIMIT
+    note = f"只显示覆盖率最低的 {limit} 个社区（共 {len(comm)} 个）" if len(comm) > limit else ""
+    charts = [_bar_chart("各类别覆盖率", _coverage_rows((category_zh(c), v) for c, v in by_cat), "chart-category"),
+              _bar_chart("各社区覆盖率（由低到高）", _coverage_rows(comm[:limit]), "chart-community", note),
+              _reason_chart(unmet)]
+    return [c for c in charts if c is not None]
+
+
+def _cards(rnd: Round, k: dict, projects: list[dict], unmet: list[dict]) -> list[tuple[str, str, str]]:
+    return [("覆盖率", _pct(k.get("coverage")), f"{_num(k.get('served_quantity'))} / {_num(k.get('demand_quantity'))}"),
+            ("加权覆盖率", _pct(k.get("weighted_coverage")), "按优先级加权"),
+            ("项目数", _num(len(projects)), f"{len(rnd.resources)} 项资源 · {len(rnd.needs)} 条需求"),
+            ("平均步行", f"{_num(k.get('mean_walk_minutes'))} 分钟", f"平均 {_num(k.get('mean_distance_m'))} 米"),
+            ("未满足需求", _num(len(unmet)), f"{_num(k.get('communities_unserved'))} 个社区无任何服务")]
+
+
+def _project_rows(rnd: Round, projects: list[dict]) -> list[dict]:
+    prov = {p.id: p for p in rnd.providers}
+    rows = []
+    for p in projects:
+        pv = prov.get(p["provider_id"])
+        rows.append({"need": p["need_id"], "cells": [
+            p["project_id"], p["need_id"], p["community_id"], category_zh(p["category"]), p["resource_id"],
+            pv.name if pv and pv.name else p["provider_id"]],
+            "numbers": [_num(p["quantity"]), _num(p["distance_m"]), _num(p["walk_minutes"])],
+            "locked": "是" if p.get("locked") else ""})
+    return rows
+
+
+def _unmet_rows(rnd: Round, unmet: list[dict]) -> list[dict]:
+    needs = {n.id: n for n in rnd.needs}
+    rows = []
+    for u in unmet:
+        n = needs.get(u["need_id"])
+        rows.append({"need": u["need_id"],
+                     "cells": [u["need_id"], n.community_id if n else "", category_zh(n.category) if n else ""],
+                     "numbers": [_num(n.priority) if n else "", _num(n.quantity) if n else "", _num(u["quantity"])],
+                     "reason": reason_zh(u["reason"])})
+    return rows
 
 
 def render_report(rnd: Round, result: dict, *, title: Optional[str] = None,
@@ -193,117 +253,13 @@ def render_report(rnd: Round, result: dict, *, title: Optional[str] = None,
         served[p["need_id"]] += p["quantity"]
     cats = sorted({r.category for r in rnd.resources} | {n.category for n in rnd.needs})
     cat_color = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(cats)}
-    name = title or rnd.name or "匹配轮次"
     status = result.get("status", "")
-    generated = generated or _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-
-    cards = [("覆盖率", _pct(k.get("coverage")), f"{_num(k.get('served_quantity'))} / {_num(k.get('demand_quantity'))}"),
-             ("加权覆盖率", _pct(k.get("weighted_coverage")), "按优先级加权"),
-             ("项目数", _num(len(projects)), f"{len(rnd.resources)} 项资源 · {len(rnd.needs)} 条需求"),
-             ("平均步行", f"{_num(k.get('mean_walk_minutes'))} 分钟", f"平均 {_num(k.get('mean_distance_m'))} 米"),
-             ("未满足需求", _num(len(unmet)), f"{_num(k.get('communities_unserved'))} 个社区无任何服务")]
-    cards_html = "".join(f'<div class="card"><div class="card-label">{e(a)}</div><div class="card-value">{b}</div>'
-                         f'<div class="card-sub">{c}</div></div>' for a, b, c in cards)
-
-    by_cat = k.get("by_category") or {}
-    cat_rows = [(category_zh(c), v["coverage"], f"{_pct(v['coverage'])}（{v['served_quantity']:,}/{v['demand_quantity']:,}）")
-                for c, v in sorted(by_cat.items(), key=lambda kv: kv[1]["coverage"])]
-    by_comm = k.get("by_community") or {}
-    comm_sorted = sorted(by_comm.items(), key=lambda kv: (kv[1]["coverage"], kv[0]))
-    limit = 30
-    comm_rows = [(c, v["coverage"], f"{_pct(v['coverage'])}（{v['served_quantity']:,}/{v['demand_quantity']:,}）")
-                 for c, v in comm_sorted[:limit]]
-    note = f"只显示覆盖率最低的 {limit} 个社区（共 {len(comm_sorted)} 个）" if len(comm_sorted) > limit else ""
-    charts = (_bar_chart("各类别覆盖率", cat_rows, "chart-category")
-              + _bar_chart("各社区覆盖率（由低到高）", comm_rows, "chart-community", note)
-              + _reason_chart(unmet))
-
-    legend_cats = "".join(
-        f'<label class="cat-toggle"><input type="checkbox" checked data-cat="{e(c)}">'
-        f'<span class="swatch" style="background:{cat_color[c]}"></span>{e(category_zh(c))}</label>' for c in cats)
-
-    prov = {p.id: p for p in rnd.providers}
-    needs = {n.id: n for n in rnd.needs}
-    prow = []
-    for p in projects:
-        pv = prov.get(p["provider_id"])
-        prow.append(
-            f'<tr data-need="{e(p["need_id"])}"><td>{e(p["project_id"])}</td><td>{e(p["need_id"])}</td>'
-            f'<td>{e(p["community_id"])}</td><td>{e(category_zh(p["category"]))}</td><td>{e(p["resource_id"])}</td>'
-            f'<td>{e(pv.name if pv and pv.name else p["provider_id"])}</td><td class="n">{_num(p["quantity"])}</td>'
-            f'<td class="n">{_num(p["distance_m"])}</td><td class="n">{_num(p["walk_minutes"])}</td>'
-            f'<td>{"是" if p.get("locked") else ""}</td></tr>')
-    urow = []
-    for u in unmet:
-        n = needs.get(u["need_id"])
-        urow.append(
-            f'<tr data-need="{e(u["need_id"])}"><td>{e(u["need_id"])}</td><td>{e(n.community_id if n else "")}</td>'
-            f'<td>{e(category_zh(n.category) if n else "")}</td><td class="n">{e(n.priority if n else "")}</td>'
-            f'<td class="n">{_num(n.quantity) if n else ""}</td><td class="n">{_num(u["quantity"])}</td>'
-            f'<td>{e(reason_zh(u["reason"]))}</td></tr>')
-    message = f'<p class="message">{e(result["message"])}</p>' if result.get("message") else ""
-
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="matcher">
-<title>{e(name)} · 匹配报告</title>
-<style>
-{_asset("report.css")}
-</style>
-</head>
-<body>
-<header>
-  <h1>{e(name)} <span class="sub">资源匹配报告</span></h1>
-  <p class="meta">求解结果：<span class="status status-{e(status)}">{e(status_zh(status))}</span>
-  · 求解器 {e(result.get("solver", ""))} · 生成于 {e(generated)}</p>
-  {message}
-</header>
-<main>
-<section class="cards">{cards_html}</section>
-<section id="map-section">
-  <h2>地图：资源、需求与项目</h2>
-  <div class="legend">
-    <span><span class="sym sq"></span>资源（颜色=类别）</span>
-    <span><span class="sym dot" style="background:{FULL}"></span>需求已满足</span>
-    <span><span class="sym dot" style="background:{PART}"></span>部分满足</span>
-    <span><span class="sym dot" style="background:{NONE}"></span>未满足</span>
-    <span><span class="sym ln"></span>项目（粗细=数量）</span>
-    <span><span class="sym ring"></span>需求的步行范围</span>
-  </div>
-  <div class="legend cats">{legend_cats}
-    <label><input type="checkbox" id="toggle-walk" checked>显示步行范围</label>
-    <button type="button" id="map-reset">复位</button>
-  </div>
-  <div id="map">{_map_svg(rnd, result, served, cat_color)}</div>
-  <p class="hint">滚轮缩放，拖动平移；鼠标停在点或线上可看详情；点击表格中的一行可在地图上标出该需求。</p>
-</section>
-<section id="charts">
-  <h2>指标</h2>
-  {charts}
-</section>
-<section id="projects">
-  <h2>项目清单 <span class="count">{len(projects)} 项</span></h2>
-  <input type="search" class="filter" data-table="project-table" placeholder="筛选（编号、社区、提供方…）">
-  <div class="table-wrap"><table id="project-table"><thead><tr><th>项目编号</th><th>需求编号</th><th>社区</th><th>类别</th>
-  <th>资源编号</th><th>提供方</th><th>数量</th><th>距离(米)</th><th>步行(分钟)</th><th>锁定</th></tr></thead>
-  <tbody>{"".join(prow)}</tbody></table></div>
-</section>
-<section id="unmet">
-  <h2>未满足需求 <span class="count">{len(unmet)} 条</span></h2>
-  <input type="search" class="filter" data-table="unmet-table" placeholder="筛选（编号、社区、原因…）">
-  <div class="table-wrap"><table id="unmet-table"><thead><tr><th>需求编号</th><th>社区</th><th>类别</th><th>优先级</th>
-  <th>需求数量</th><th>未满足数量</th><th>原因</th></tr></thead>
-  <tbody>{"".join(urow)}</tbody></table></div>
-</section>
-</main>
-<footer>由 matcher 生成 · 本页面不加载任何外部资源，可离线打开。</footer>
-<script>
-{_asset("report.js")}
-</script>
-</body>
-</html>
-"""
+    return _environment().get_template("report.html.j2").render(
+        csp=Markup(CSP), css=_asset("report.css"), js=_asset("report.js"),
+        name=title or rnd.name or "匹配轮次", status=status, status_text=status_zh(status),
+        solver=result.get("solver", ""), message=result.get("message") or "",
+        generated=generated or _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        colors={"full": FULL, "part": PART, "none": NONE},
+        categories=[{"code": c, "label": category_zh(c), "color": cat_color[c]} for c in cats],
+        cards=_cards(rnd, k, projects, unmet), map=_map_view(rnd, projects, served, cat_color),
+        charts=_charts(k, unmet), projects=_project_rows(rnd, projects), unmet=_unmet_rows(rnd, unmet))

@@ -15,23 +15,57 @@ from typing import Any, Optional
 from ..errors import CellError
 from ..model import DAYS
 
-FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
+# A text a spreadsheet could run as a formula starts with one of these (the OWASP CSV-injection
+# list, ``;`` and the full-width forms Excel also accepts), possibly after invisible characters.
+FORMULA_CHARS = frozenset("=+-@;\t\r＝＋－＠")
+INVISIBLE_CHARS = ("\n \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                   "\u202f\u205f\u3000\u180e\u200b\u200c\u200d\u2060\ufeff")  # spaces, zero-width, BOM
 
 
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def looks_like_formula(value: Any) -> bool:
+    """Text led by a formula character, also behind spaces, zero-width characters or a BOM."""
+    if not isinstance(value, str) or not value:
+        return False
+    head = value.lstrip(INVISIBLE_CHARS)
+    return value[0] in FORMULA_CHARS or (head != "" and head[0] in FORMULA_CHARS)
+
+
+def _quoted(value: str) -> bool:
+    """``'`` + text that is quoted or looks like a formula: what :func:`escape_formula` writes."""
+    body = value.lstrip("'")
+    return value.startswith("'") and looks_like_formula(body)
+
+
 def unescape(value: Any) -> Any:
-    """Undo :func:`escape_formula`: ``'=x`` -> ``=x`` (only in front of a formula character)."""
-    if isinstance(value, str) and len(value) >= 2 and value[0] == "'" and value[1] in FORMULA_CHARS:
+    """Undo :func:`escape_formula` (and :func:`xlsx_text`): ``'=x`` -> ``=x``, ``''=x`` -> ``'=x``.
+
+    ``unescape(escape_formula(v)) == v`` for every text ``v``; a ``'`` that is not
+    in front of (quotes and) a formula character is the user's and stays.
+    """
+    if isinstance(value, str) and _quoted(value):
         return value[1:]
     return value
 
 
 def escape_formula(value: Any) -> Any:
-    """Text a spreadsheet could run as a formula gets a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_CHARS):
+    """For CSV: text a spreadsheet could run as a formula gets a leading ``'``.
+
+    So does text that already looks escaped (``'=x``), so that reading it back
+    gives it unchanged.
+    """
+    if isinstance(value, str) and (looks_like_formula(value) or _quoted(value)):
+        return "'" + value
+    return value
+
+
+def xlsx_text(value: Any) -> Any:
+    """For XLSX, where formula-like text is written as a text cell instead (see ``sheets.write_xlsx``):
+    only text that looks escaped (``'=x``) gets its ``'``, so that reading it back gives it unchanged."""
+    if isinstance(value, str) and _quoted(value):
         return "'" + value
     return value
 

@@ -1,10 +1,16 @@
 """Single cells: service windows text, tags, yes/no, formula escaping."""
 from __future__ import annotations
 
-import pytest
+import csv
+import io
 
-from matcher.tabular.cells import (CellError, escape_formula, read_bool, read_int, read_kind, read_tags, read_windows,
-                                   unescape, write_windows)
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.tabular.cells import (CellError, escape_formula, looks_like_formula, read_bool, read_int, read_kind,
+                                   read_tags, read_windows, unescape, write_windows, xlsx_text)
+from matcher.tabular.sheets import SheetOut, load_workbook, read_csv, write_csv, write_xlsx
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
@@ -77,3 +83,65 @@ def test_plain_text_is_not_escaped():
     assert escape_formula("'quoted") == "'quoted"
     assert unescape("'quoted") == "'quoted"
     assert escape_formula(-5) == -5
+
+
+RISKY = ["=1+2", "+86 10", "-R1", "@SUM(A1)", "\tx", "\rx", ";x", "＝SUM(A1)", "＋1", "－1", "＠x",
+         " =1+2", "\u3000＝1", "\u00a0+1", "\u200b=1", "\u200d\u2060@x", "\ufeff=1", "\n=1"]
+QUOTED = ["'=x", "''@x", "' =x", "'\u200b-1"]    # text that looks escaped already
+PLAIN = ["张颖", "'quoted", "'", "a=b", " x", "", "R-1", "'' 1", "1+1"]
+
+
+@pytest.mark.parametrize("text", RISKY)
+def test_formula_led_text_is_escaped_in_csv_and_back(text):
+    assert looks_like_formula(text)
+    assert escape_formula(text) == "'" + text
+    assert unescape(escape_formula(text)) == text
+    assert xlsx_text(text) == text  # XLSX writes it as a text cell instead (see test below)
+
+
+@pytest.mark.parametrize("text", QUOTED)
+def test_text_that_looks_escaped_gets_one_more_quote(text):
+    assert escape_formula(text) == "'" + text and xlsx_text(text) == "'" + text
+    assert unescape(escape_formula(text)) == text and unescape(xlsx_text(text)) == text
+    assert unescape(text) == text[1:]  # what an older matcher wrote into XLSX reads back as before
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_plain_text_is_left_alone(text):
+    assert not looks_like_formula(text)
+    assert escape_formula(text) == text and xlsx_text(text) == text and unescape(text) == text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="'=+-@;＝＋－＠ \t\r\n\u3000\u200b\ufeffa张1", max_size=6))
+def test_unescape_inverts_both_escapes(text):
+    assert unescape(escape_formula(text)) == text
+    assert unescape(xlsx_text(text)) == text
+    escaped = escape_formula(text)
+    assert not looks_like_formula(escaped), "a CSV cell must never start like a formula"
+
+
+def test_xlsx_writes_formula_text_as_quote_prefixed_text_cells(tmp_path):
+    from openpyxl import load_workbook as openpyxl_load
+
+    values = [v for v in RISKY + QUOTED + PLAIN if v and "\r" not in v]  # XML turns CR into LF
+    write_xlsx(tmp_path / "t.xlsx", [SheetOut("表", ["值"], [[v] for v in values])])
+    ws = openpyxl_load(tmp_path / "t.xlsx")["表"]
+    cells = [ws.cell(r, 1) for r in range(2, len(values) + 2)]
+    for value, cell in zip(values, cells):
+        assert cell.data_type == "s", (value, cell.data_type)
+        assert cell.quotePrefix == looks_like_formula(value), value
+        assert (cell.value or "") == xlsx_text(value)  # no visible ' in front of a formula
+    back = [row[0] if row else "" for _, row in load_workbook(tmp_path / "t.xlsx")["表"].rows[1:]]
+    expected = [v.replace("\ufeff", "") for v in values if v.strip()]  # the reader drops BOMs and blank rows
+    assert [v for v in back if v] == [v for v in expected if v]
+
+
+def test_csv_prefixes_formula_text_and_reads_it_back(tmp_path):
+    values = RISKY + QUOTED + PLAIN
+    write_csv(tmp_path / "t.csv", ["值"], [[v] for v in values])
+    raw = list(csv.reader(io.StringIO((tmp_path / "t.csv").read_bytes().decode("utf-8-sig"), newline="")))
+    assert [row[0] for row in raw[1:]] == [escape_formula(v) for v in values]
+    assert not any(looks_like_formula(row[0]) for row in raw)
+    back = {number: row[0] for number, row in read_csv(tmp_path / "t.csv").rows[1:]}
+    assert [back[n] for n in range(2, len(values) + 2)] == [v.replace("\ufeff", "") for v in values]

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -40,7 +42,7 @@ def page(tmp_path_factory) -> Path:
 
 def test_user_text_is_escaped(page):
     html = page.read_text(encoding="utf-8")
-    assert EVIL not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert EVIL not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html  # Jinja2 autoescape
     assert "<img" not in html and "<b>社区</b>" not in html
     assert html.count("<script>") == 1  # only the page's own inlined script
 
@@ -50,6 +52,88 @@ def test_page_is_self_contained(page):
     assert "http://" not in html and "https://" not in html and "//cdn" not in html
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert "项目清单" in html and "未满足需求" in html
+
+
+HOSTILE = """<script>alert('&amp;')</script>&"'"""
+
+
+def h(value: str) -> str:
+    return value + HOSTILE
+
+
+def _hostile_round() -> dict:
+    """The Huzhou round with every id, category, tag and name ending in :data:`HOSTILE`."""
+    doc = parse_round((DATA / "huzhou_locked_forbidden.json").read_bytes()).model_dump(mode="json")
+    doc["name"] = h(doc["name"])
+    for p in doc["providers"]:
+        p["id"], p["name"] = h(p["id"]), h(p["name"] or "提供方")
+    for r in doc["resources"]:
+        r["id"], r["provider_id"], r["category"] = h(r["id"]), h(r["provider_id"]), h(r["category"])
+        r["tags"] = [h(t) for t in r["tags"]]
+    for n in doc["needs"]:
+        n["id"], n["community_id"], n["category"] = h(n["id"]), h(n["community_id"]), h(n["category"])
+        n["required_tags"] = [h(t) for t in n["required_tags"]]
+    for pair in doc["locked"] + doc["forbidden"]:
+        pair["need_id"], pair["resource_id"] = h(pair["need_id"]), h(pair["resource_id"])
+    return doc
+
+
+class _Collect(HTMLParser):
+    """Attribute values and text as a browser reads them back (entities decoded)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.attrs: dict[str, set[str]] = {}
+        self.cells: list[str] = []
+        self.titles: list[str] = []
+        self.tags: list[str] = []
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._stack.append(tag)
+        for key, value in attrs:
+            self.attrs.setdefault(key, set()).add(value)
+
+    def handle_endtag(self, tag):
+        if self._stack and self._stack[-1] == tag:
+            self._stack.pop()
+
+    def handle_data(self, data):
+        where = self._stack[-1] if self._stack else ""
+        if where == "td":
+            self.cells.append(data)
+        elif where == "title":
+            self.titles.append(data)
+
+
+def test_hostile_ids_and_names_are_escaped_everywhere():
+    doc = _hostile_round()
+    rnd = parse_round(doc)
+    result = solve_round(rnd, timings=False).document
+    assert result["projects"] and result["unmet"]
+    html = render_report(rnd, result, generated="2026-12-01 10:00")
+    assert html.count("<script") == 1 and html.count("</script") == 1  # only the page's own script
+    assert HOSTILE not in html and "<script>alert(" not in html
+    page_text = re.sub(r"<(style|script)>.*?</\1>", "", html, flags=re.DOTALL)
+    assert not re.findall(r"&(?!(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);)", page_text), "a bare & in the page"
+    seen = _Collect()
+    seen.feed(html)
+    assert seen.tags.count("script") == 1 and "img" not in seen.tags
+    # read back by a parser, every hostile value comes out exactly as it went in: escaped, not mangled
+    need_ids = {n["id"] for n in doc["needs"]}
+    assert seen.attrs["data-need"] == need_ids
+    assert seen.attrs["data-cat"] == {r["category"] for r in doc["resources"]} | {n["category"] for n in doc["needs"]}
+    assert seen.attrs["data-project"] == {p["project_id"] for p in result["projects"]}
+    cells = set(seen.cells)
+    assert {p["resource_id"] for p in result["projects"]} <= cells
+    assert {p["community_id"] for p in result["projects"]} <= cells and {u["need_id"] for u in result["unmet"]} <= cells
+    names = {p["id"]: p["name"] for p in doc["providers"]}
+    assert {names[p["provider_id"]] for p in result["projects"]} <= cells
+    titles = "\n".join(seen.titles)
+    assert doc["name"] + " · 匹配报告" in titles
+    assert all(r["id"] in titles and r["tags"][0] in titles for r in doc["resources"] if r["tags"])
+    assert all(f"需求 {n['id']} · 社区 {n['community_id']}" in titles for n in doc["needs"])
 
 
 def _non_white(png: bytes) -> float:
