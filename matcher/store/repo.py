@@ -234,6 +234,12 @@ def reap_expired(db: Database, max_attempts: int) -> list[str]:
     return db.write(run)
 
 
+def has_queued(db: Database) -> bool:
+    """Whether any round waits (a read: idle polling takes no write lock)."""
+    with db.read() as s:
+        return s.scalar(select(RoundRow.id).where(RoundRow.status == "queued").limit(1)) is not None
+
+
 def claim_next(db: Database, worker_id: str, lease_s: float) -> Optional[Job]:
     def run(s: Session) -> Optional[Job]:
         q = (select(RoundRow).where(RoundRow.status == "queued").order_by(RoundRow.created_at, RoundRow.id)

@@ -15,7 +15,8 @@
 5. The round is written in one transaction at the very end, after
    everything that can fail: a request that dies before (a crash, a kill,
    a refused solver) stores nothing. The answer is built from the row and the
-   document in hand; nothing is read back.
+   document in hand; nothing is read back. A queued round wakes the worker
+   threads of this process (``matcher serve``) at once.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from ..errors import InternalError
 from ..model import Round
 from ..store import repo
 from ..validation import parse_round
+from ..worker import notify_queued
 from .helpers import JsonBody, db
 
 
@@ -87,4 +89,6 @@ def submit(committee_id: str, body: JsonBody, key: Optional[str],
         document, failure = solve_inline(rnd)
     del rnd  # a big round's objects go before the write, not after
     row, created = repo.create_round(db(), new, document, failure)
+    if created and row.status == "queued":
+        notify_queued()
     return row, (document if created else None), created
