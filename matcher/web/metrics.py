@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, disable_created_metrics,
                                generate_latest, multiprocess)
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
@@ -45,7 +45,7 @@ class DatabaseCollector:
             rounds.add_metric([status], by_status.get(status, 0))
         yield rounds
         cum, count, total = repo.solve_durations(self.db, SOLVE_BUCKETS)
-        buckets = [(str(b), n) for b, n in zip(SOLVE_BUCKETS, cum)] + [("+Inf", count)]
+        buckets = [(str(b), n) for b, n in zip(SOLVE_BUCKETS, cum, strict=True)] + [("+Inf", count)]
         yield HistogramMetricFamily("matcher_solve_seconds", "Wall-clock seconds of finished solves (stored rounds).",
                                     buckets=buckets, sum_value=total)
 
@@ -75,6 +75,9 @@ class Metrics:
             registry = self.registry
         return generate_latest(registry) + generate_latest(_Single(self.database))
 
+    def response(self) -> Response:
+        return Response(self.render(), content_type=CONTENT_TYPE_LATEST)
+
 
 class _Single:
     """A registry of one collector (``generate_latest`` takes anything with ``collect``)."""
@@ -98,7 +101,8 @@ def install(app: Flask) -> None:
     @app.after_request
     def _count(resp):
         endpoint = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
-        metrics.observe(request.method, endpoint, resp.status_code, time.perf_counter() - g.get("_t0", time.perf_counter()))
+        seconds = time.perf_counter() - g.get("_t0", time.perf_counter())
+        metrics.observe(request.method, endpoint, resp.status_code, seconds)
         return resp
 
 

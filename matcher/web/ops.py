@@ -8,7 +8,6 @@ from flask import Blueprint, Response, current_app
 
 from ..errors import ApiError
 from .helpers import bearer_token, unauthorized
-from .metrics import CONTENT_TYPE_LATEST
 from .openapi import openapi_document
 
 bp = Blueprint("ops", __name__)
@@ -25,7 +24,7 @@ def readyz():
         current_app.extensions["matcher_db"].ping()
     except Exception as exc:
         current_app.logger.warning("readiness check failed: %s", exc)
-        raise ApiError(503, "Service Unavailable", "database not reachable")
+        raise ApiError(503, "Service Unavailable", "database not reachable") from None
     return {"status": "ready"}
 
 
@@ -37,7 +36,7 @@ def prometheus():
         raise ApiError(403, "Forbidden", "metrics are off: set MATCHER_METRICS_TOKEN and scrape with that bearer token")
     if not hmac.compare_digest(bearer_token().encode("utf-8"), want.encode("utf-8")):
         raise unauthorized("/metrics needs 'Authorization: Bearer <MATCHER_METRICS_TOKEN>'")
-    return Response(current_app.extensions["matcher_metrics"].render(), content_type=CONTENT_TYPE_LATEST)
+    return current_app.extensions["matcher_metrics"].response()
 
 
 @bp.get("/openapi.json")

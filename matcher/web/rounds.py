@@ -102,7 +102,8 @@ def round_input(round_id: str):
 def cancel_round(round_id: str):
     row = owned(round_id)
     if row.status not in ("queued", "running"):
-        raise ApiError(409, "Conflict", f"round is already {row.status}; only queued or running rounds can be cancelled")
+        raise ApiError(409, "Conflict",
+                       f"round is already {row.status}; only queued or running rounds can be cancelled")
     row = repo.request_cancel(db(), g.committee_id, round_id)
     return detail(row), (200 if row.status == "cancelled" else 202)
 
