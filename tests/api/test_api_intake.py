@@ -164,7 +164,7 @@ def test_separate_worker_process_picks_up_within_its_short_poll(tmp_path, sample
         for k in range(5):
             rid = c.post("/api/v1/rounds", json=dict(sample_round, name=f"p{k}"),
                          headers={**auth, "Prefer": "respond-async"}).json["id"]
-            got = wait_for(lambda: (lambda b: b if b["status"] == "optimal" else None)(
+            got = wait_for(lambda rid=rid: (lambda b: b if b["status"] == "optimal" else None)(
                 c.get(f"/api/v1/rounds/{rid}", headers=auth).json), 30, 0.02)
             assert got, Path(log.name).read_text()
             waits.append(got["timings"]["queued_seconds"])
