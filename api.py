@@ -1,21 +1,10 @@
-"""WSGI entry point of the matcher API service.
+"""WSGI entry point of the matcher API service: the app factory, re-exported for gunicorn.
 
     gunicorn 'api:create_app()'     # production (run `matcher worker` beside it)
     matcher serve                   # development server with a worker thread
+
+The factory itself is :func:`matcher.web.create_app`.
 """
-from __future__ import annotations
+from matcher.web import create_app
 
-from typing import Any, Mapping, Optional
-
-from flask import Flask
-
-
-def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
-    """Build the app: settings from ``MATCHER_*`` env vars (``config`` wins), database migrated."""
-    from matcher.web import config as settings
-    from matcher.web import init_app
-
-    app = Flask("matcher")
-    app.config.update(settings.load(config))
-    init_app(app)
-    return app
+__all__ = ["create_app"]

@@ -1,6 +1,8 @@
 """Background solving of stored rounds, outside any request.
 
-A worker polls the database for ``queued`` rounds, claims one with a lease
+A worker polls the database for ``queued`` rounds (a cheap read every
+``poll_s``; a round queued by this same process, as under ``matcher serve``,
+wakes its workers at once through :func:`notify_queued`), claims one with a lease
 (``lease_owner``, ``lease_expires_at``), and solves it while a heartbeat
 thread renews the lease every few seconds and watches for a cancel request
 (``DELETE /rounds/<id>``), which stops CP-SAT through ``should_stop`` while
@@ -20,6 +22,7 @@ import socket
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from typing import Optional
 
@@ -28,11 +31,19 @@ from .store import Database
 from .store import repo
 
 log = logging.getLogger("matcher.worker")
+_LIVE: "weakref.WeakSet[Worker]" = weakref.WeakSet()  # the running workers of this process
+REAP_EVERY_S = 1.0  # expired leases are looked for at most this often (a write transaction)
+
+
+def notify_queued() -> None:
+    """A round was just queued: wake this process's idle workers now instead of at their next poll."""
+    for worker in list(_LIVE):
+        worker.wake.set()
 
 
 @dataclass
 class WorkerSettings:
-    poll_s: float = 0.5
+    poll_s: float = 0.05
     lease_s: float = 30.0
     heartbeat_s: float = 2.0
     max_attempts: int = 2
@@ -51,24 +62,43 @@ class Worker:
         self.settings = settings
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
+        self.wake = threading.Event()
+        self.next_reap = 0.0
 
     def stop(self) -> None:
         self.stopping.set()
+        self.wake.set()
+
+    def idle(self, seconds: float) -> None:
+        """Sleep until ``seconds`` pass, a round is queued in this process, or the worker stops."""
+        self.wake.wait(seconds)
+        self.wake.clear()
 
     def run_forever(self) -> None:
         log.info("worker %s polling", self.id)
-        while not self.stopping.is_set():
-            try:
-                if not self.run_once():
-                    self.stopping.wait(self.settings.poll_s)
-            except Exception:  # keep polling: a database hiccup must not kill the worker
-                log.exception("worker loop error")
-                self.stopping.wait(max(self.settings.poll_s, 1.0))
+        _LIVE.add(self)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    if not self.run_once():
+                        self.idle(self.settings.poll_s)
+                except Exception:  # keep polling: a database hiccup must not kill the worker
+                    log.exception("worker loop error")
+                    self.idle(max(self.settings.poll_s, 1.0))
+        finally:
+            _LIVE.discard(self)
 
     def run_once(self) -> bool:
-        """Take back expired leases, then solve one queued round. True when a round was handled."""
-        for rid in repo.reap_expired(self.db, self.settings.max_attempts):
-            log.warning("round %s: lease expired, taken back", rid)
+        """Take back expired leases (at most every second), then solve one queued round.
+
+        True when a round was handled. Nothing queued costs one read, no write transaction.
+        """
+        if time.monotonic() >= self.next_reap:
+            self.next_reap = time.monotonic() + REAP_EVERY_S
+            for rid in repo.reap_expired(self.db, self.settings.max_attempts):
+                log.warning("round %s: lease expired, taken back", rid)
+        if not repo.has_queued(self.db):
+            return False
         job = repo.claim_next(self.db, self.id, self.settings.lease_s)
         if job is None:
             return False
@@ -130,8 +160,3 @@ def start_in_thread(db: Database, settings: WorkerSettings) -> Worker:
     threading.Thread(target=worker.run_forever, name="matcher-worker", daemon=True).start()
     return worker
 
-
-def wait_idle(db: Database, timeout_s: float = 30.0) -> None:  # pragma: no cover - helper for scripts
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end and repo.counts_by_status(db).get("queued", 0):
-        time.sleep(0.2)

@@ -1,5 +1,5 @@
 """Persistence of the API service: SQLAlchemy models, engine setup, Alembic migrations."""
 from .db import Database, default_url, migrate
-from .models import FINAL, STATUSES
+from .models import STATUSES
 
-__all__ = ["Database", "default_url", "migrate", "FINAL", "STATUSES"]
+__all__ = ["Database", "default_url", "migrate", "STATUSES"]

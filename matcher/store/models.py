@@ -23,7 +23,6 @@ NAMING = {
 }
 
 STATUSES = ("queued", "running", "optimal", "feasible", "infeasible", "failed", "cancelled")
-FINAL = ("optimal", "feasible", "infeasible", "failed", "cancelled")
 
 
 def utcnow() -> dt.datetime:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import IdempotencyConflict
 from .db import Database
-from .models import FINAL, Committee, ProjectRow, RoundRow, StatusEvent, Token, utcnow
+from .models import Committee, ProjectRow, RoundRow, StatusEvent, Token, utcnow
 
 PROJECT_FIELDS = ("project_id", "need_id", "resource_id", "provider_id", "community_id", "category",
                   "quantity", "distance_m", "walk_minutes", "locked")
@@ -69,7 +69,11 @@ def status_of_document(doc: dict) -> str:
 def _event(s: Session, row: RoundRow, status: str, message: Optional[str] = None, at=None) -> None:
     at = at or utcnow()
     row.status, row.updated_at = status, at
-    s.add(StatusEvent(round_id=row.id, status=status, message=message, at=at))
+    event = StatusEvent(round_id=row.id, status=status, message=message, at=at)
+    if "events" in row.__dict__:  # loaded (or new): keep the history in hand complete
+        row.events.append(event)
+    else:
+        s.add(event)
 
 
 def _store_result(s: Session, row: RoundRow, doc: dict, status: str, extra_timings: dict) -> None:
@@ -87,10 +91,13 @@ def _store_result(s: Session, row: RoundRow, doc: dict, status: str, extra_timin
 
 @dataclass
 class NewRound:
+    """A round document as received (``text``), its canonical ``digest`` (:func:`body_digest`) and name."""
+
     committee_id: str
-    data: dict
+    text: str
     digest: str
     idempotency_key: Optional[str]
+    name: Optional[str] = None
 
 
 def _existing(s: Session, new: NewRound) -> Optional[RoundRow]:
@@ -110,19 +117,21 @@ def find_idempotent(db: Database, new: NewRound) -> Optional[RoundRow]:
 
 def create_round(db: Database, new: NewRound, document: Optional[dict] = None,
                  failure: Optional[str] = None) -> tuple[RoundRow, bool]:
-    """Store a round: solved already (``document``), failed, or queued. Returns (row, created)."""
+    """Store a round: solved already (``document``), failed, or queued. Returns (row, created).
+
+    A new row comes back with its history in hand (``row.events``), so that the
+    answer needs no second read; an existing one (same Idempotency-Key) is read anew.
+    """
 
     def run(s: Session) -> tuple[RoundRow, bool]:
         old = _existing(s, new)
         if old is not None:
             return old, False
         now = utcnow()
-        row = RoundRow(id=new_id(), committee_id=new.committee_id, name=new.data.get("name"), status="queued",
-                       input_json=json.dumps(new.data, ensure_ascii=False), input_sha256=new.digest,
-                       idempotency_key=new.idempotency_key, created_at=now, updated_at=now, attempts=0,
-                       cancel_requested=False)
+        row = RoundRow(id=new_id(), committee_id=new.committee_id, name=new.name, status="queued",
+                       input_json=new.text, input_sha256=new.digest, idempotency_key=new.idempotency_key,
+                       created_at=now, updated_at=now, attempts=0, cancel_requested=False, events=[])
         s.add(row)
-        s.flush()
         _event(s, row, "queued", at=now)
         if document is not None:
             row.started_at, row.attempts = now, 1
@@ -225,6 +234,12 @@ def reap_expired(db: Database, max_attempts: int) -> list[str]:
     return db.write(run)
 
 
+def has_queued(db: Database) -> bool:
+    """Whether any round waits (a read: idle polling takes no write lock)."""
+    with db.read() as s:
+        return s.scalar(select(RoundRow.id).where(RoundRow.status == "queued").limit(1)) is not None
+
+
 def claim_next(db: Database, worker_id: str, lease_s: float) -> Optional[Job]:
     def run(s: Session) -> Optional[Job]:
         q = (select(RoundRow).where(RoundRow.status == "queued").order_by(RoundRow.created_at, RoundRow.id)
@@ -310,4 +325,3 @@ def solve_durations(db: Database, buckets: tuple[float, ...]) -> tuple[list[int]
         return [int(v or 0) for v in row[:len(buckets)]], int(row[-2] or 0), float(row[-1] or 0.0)
 
 
-__all__ = ["FINAL", "Job", "NewRound"]

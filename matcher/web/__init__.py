@@ -1,19 +1,29 @@
-"""The Flask side of the API service: blueprints, error handler, OpenAPI and docs.
+"""The Flask side of the API service, built by :func:`create_app` (``api.py`` re-exports it for gunicorn).
 
-The app factory is ``create_app`` in the top-level ``api.py``; it calls :func:`init_app`.
+- :mod:`.config`: settings (defaults, ``MATCHER_*`` variables, ``test_config``);
+- :mod:`.helpers`: what every view needs from a request (token, JSON body, query arguments);
+- :mod:`.rounds` and :mod:`.intake`: ``/api/v1/rounds``, and the one path from a posted round to a stored one;
+- :mod:`.whatif`: ``POST /api/v1/whatif``;
+- :mod:`.ops`: health, readiness, metrics (:mod:`.metrics`), the OpenAPI document and the docs page;
+- :mod:`.problems`: every error as ``application/problem+json``.
 """
 from __future__ import annotations
+
+from typing import Any, Mapping, Optional
 
 from flask import Flask
 
 from ..store import Database, migrate
-from . import metrics, problems
+from . import config, metrics, problems
 from .ops import bp as ops_bp
 from .rounds import bp as rounds_bp
 from .whatif import bp as whatif_bp
 
 
-def init_app(app: Flask) -> Database:
+def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
+    """The API app: settings from ``MATCHER_*`` variables (``test_config`` wins), database migrated."""
+    app = Flask("matcher")
+    config.configure(app.config, test_config)
     db = Database(app.config["DATABASE_URL"])
     migrate(db)
     app.extensions["matcher_db"] = db
@@ -21,10 +31,9 @@ def init_app(app: Flask) -> Database:
     app.json.sort_keys = False
     problems.register(app)
     metrics.install(app)
-    app.register_blueprint(rounds_bp)
-    app.register_blueprint(whatif_bp)
-    app.register_blueprint(ops_bp)
-    if app.config.get("RUN_WORKER"):
+    for bp in (rounds_bp, whatif_bp, ops_bp):
+        app.register_blueprint(bp)
+    if app.config["RUN_WORKER"]:
         from ..worker import WorkerSettings, start_in_thread
         app.extensions["matcher_worker"] = start_in_thread(db, WorkerSettings.from_config(app.config))
-    return db
+    return app

@@ -1,13 +1,14 @@
 """Operations: health, readiness, metrics, the OpenAPI document and its offline docs page."""
 from __future__ import annotations
 
+import hmac
 from importlib import resources
 
 from flask import Blueprint, Response, current_app
 
-from . import metrics
-from .openapi import openapi_document
 from ..errors import ApiError
+from .helpers import bearer_token, unauthorized
+from .openapi import openapi_document
 
 bp = Blueprint("ops", __name__)
 
@@ -23,13 +24,19 @@ def readyz():
         current_app.extensions["matcher_db"].ping()
     except Exception as exc:
         current_app.logger.warning("readiness check failed: %s", exc)
-        raise ApiError(503, "Service Unavailable", "database not reachable")
+        raise ApiError(503, "Service Unavailable", "database not reachable") from None
     return {"status": "ready"}
 
 
 @bp.get("/metrics")
 def prometheus():
-    return Response(metrics.render(current_app), mimetype="text/plain", content_type="text/plain; version=0.0.4; charset=utf-8")
+    """Prometheus text for the bearer of ``METRICS_TOKEN`` only: it shows every committee's round counts."""
+    want = current_app.config["METRICS_TOKEN"]
+    if not want:
+        raise ApiError(403, "Forbidden", "metrics are off: set MATCHER_METRICS_TOKEN and scrape with that bearer token")
+    if not hmac.compare_digest(bearer_token().encode("utf-8"), want.encode("utf-8")):
+        raise unauthorized("/metrics needs 'Authorization: Bearer <MATCHER_METRICS_TOKEN>'")
+    return current_app.extensions["matcher_metrics"].response()
 
 
 @bp.get("/openapi.json")

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app
 from ..errors import InputError, FieldIssue, RoundValidationError
 from ..validation import ROOT, parse_round
 from ..errors import ApiError
-from .rounds import _read_document, authenticate
+from .helpers import authenticate, read_document as _read_document
 
 bp = Blueprint("whatif", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)

@@ -26,6 +26,7 @@ from apihelpers import slow_round, verify_output, wait_for
 
 MATCHER = str(Path(sys.executable).with_name("matcher"))
 ROUND_FILE = Path(__file__).parent / "data" / "huzhou_after_school.json"
+METRICS_TOKEN = "metrics-of-the-server-test"
 SMALL_ROUNDS = sorted((Path(__file__).parents[1] / "data").glob("*_*.json"))
 
 
@@ -85,7 +86,7 @@ class Server:
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("server")
     db_url = f"sqlite:///{tmp / 'matcher.sqlite'}"
-    s = Server(db_url, tmp, POLL_S=0.1)
+    s = Server(db_url, tmp, POLL_S=0.1, METRICS_TOKEN=METRICS_TOKEN)
     s.db_url = db_url
     yield s
     s.stop()
@@ -105,7 +106,8 @@ def test_end_to_end_with_the_real_server(server):
     assert [h["status"] for h in final["history"]] == ["queued", "running", "optimal"]
     assert http("GET", url, "not-a-token")[0] == 401
     assert http("GET", url, token(server.db_url, "another committee"))[0] == 404
-    metrics = urllib.request.urlopen(f"{server.base}/metrics", timeout=30).read().decode()
+    req = urllib.request.Request(f"{server.base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    metrics = urllib.request.urlopen(req, timeout=30).read().decode()
     assert 'matcher_rounds{status="optimal"}' in metrics
 
 
