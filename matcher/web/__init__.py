@@ -1,8 +1,10 @@
 """The Flask side of the API service: blueprints, error handler, OpenAPI and docs.
 
-The app factory is ``create_app`` in the top-level ``api.py``; it calls :func:`init_app`.
+:func:`create_app` is the app factory (the top-level ``api.py`` re-exports it for gunicorn).
 """
 from __future__ import annotations
+
+from typing import Any, Mapping, Optional
 
 from flask import Flask
 
@@ -11,6 +13,16 @@ from . import metrics, problems
 from .ops import bp as ops_bp
 from .rounds import bp as rounds_bp
 from .whatif import bp as whatif_bp
+
+
+def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
+    """Build the app: settings from ``MATCHER_*`` env vars (``config`` wins), database migrated."""
+    from . import config as settings
+
+    app = Flask("matcher")
+    app.config.update(settings.load(config))
+    init_app(app)
+    return app
 
 
 def init_app(app: Flask) -> Database:
