@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Any
 
 import click
 
@@ -76,7 +76,7 @@ def lists() -> None:
 @click.option("--round-out", metavar="ROUND.json", help="Also write the round document built from the lists.")
 @click.option("--report", "report_file", metavar="REPORT.html", help="Also write the HTML report.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no progress.")
-def lists_solve(output: str, result_file: Optional[str], round_out: Optional[str], report_file: Optional[str],
+def lists_solve(output: str, result_file: str | None, round_out: str | None, report_file: str | None,
                 quiet: bool, **kw) -> None:
     """Solve a round given as Excel / CSV lists and write the project list."""
     from ..service import solve_round
@@ -104,7 +104,7 @@ def lists_solve(output: str, result_file: Optional[str], round_out: Optional[str
 @lists.command("to-round")
 @_list_options
 @click.option("-o", "--output", metavar="ROUND.json", help="Write the round document here (default: stdout).")
-def lists_to_round(output: Optional[str], **kw) -> None:
+def lists_to_round(output: str | None, **kw) -> None:
     """Build (and validate) a round document from Excel / CSV lists."""
     imported = _import(kw)
     text = to_json(imported.document)
@@ -120,7 +120,7 @@ def lists_to_round(output: Optional[str], **kw) -> None:
 @click.argument("result_file", metavar="RESULT.json")
 @click.option("--round", "round_file", metavar="ROUND.json|.xlsx", help="The round (adds provider names, communities, categories).")
 @click.option("-o", "--output", required=True, metavar="项目清单.xlsx|.csv")
-def lists_export(result_file: str, round_file: Optional[str], output: str) -> None:
+def lists_export(result_file: str, round_file: str | None, output: str) -> None:
     """Write a result's project list, unmet list and KPIs to Excel or CSV."""
     check_suffix(output, (".xlsx", ".csv"))
     result = load_result(result_file)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from typing import Self
 
 import click
 
@@ -45,7 +46,7 @@ class PlainProgress:
             if now - self.last >= self.heartbeat_s:
                 self._print(now, f"{self.current} ...")
 
-    def __enter__(self) -> "PlainProgress":
+    def __enter__(self) -> Self:
         if self.enabled:
             self._thread = threading.Thread(target=self._beat, daemon=True)
             self._thread.start()
@@ -70,7 +71,7 @@ class LiveProgress:
     def __call__(self, message: str) -> None:
         self._bar.update(self._task, description=message)
 
-    def __enter__(self) -> "LiveProgress":
+    def __enter__(self) -> Self:
         self._bar.start()
         return self
 

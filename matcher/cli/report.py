@@ -1,8 +1,6 @@
 """``matcher report RESULT.json --round ROUND -o report.html``: the offline HTML report of a result."""
 from __future__ import annotations
 
-from typing import Optional
-
 import click
 
 from .inputs import check_belongs, load_result, load_round
@@ -14,7 +12,7 @@ from .outputs import write_text
 @click.option("--round", "round_file", required=True, metavar="ROUND.json|.xlsx|FOLDER", help="The round that was solved.")
 @click.option("-o", "--output", required=True, metavar="REPORT.html")
 @click.option("--title", help="Page title (default: the round's name).")
-def report(result_file: str, round_file: str, output: str, title: Optional[str]) -> None:
+def report(result_file: str, round_file: str, output: str, title: str | None) -> None:
     """Write one self-contained HTML report (map, charts, project and unmet lists) that works offline."""
     from ..report import render_report
 
