@@ -162,3 +162,9 @@ def test_progress_on_a_terminal_is_a_live_line_with_the_stage():
     text = out.getvalue()
     assert "solving part [1/3] by flow" in text  # no markup: brackets shown as written
     assert "0:00:0" in text  # elapsed time
+
+
+def test_progress_picks_the_live_line_on_a_terminal(monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert isinstance(progress(enabled=True), LiveProgress)
+    assert isinstance(progress(enabled=False), PlainProgress)  # -q: nothing at all
