@@ -10,6 +10,7 @@ The tree (HTTP status / CLI exit code)::
     │   ├── TableError              Excel/CSV lists that cannot make a valid round      422 / 2
     │   ├── SheetReadError          a file that cannot be read as a table at all        422 / 2
     │   ├── CellError               one spreadsheet cell that cannot be read            422 / 2
+    │   ├── OutputError             an output path that cannot be written (CLI ``-o``)  422 / 2
     │   └── UnsupportedSolverError  the chosen solver cannot model the round exactly    422 / 2
     │       └── NotApplicable       raised by a solver; ``auto`` falls back on it        422 / 2
     ├── NotFound                    no such item for this committee (others' look absent) 404 / 2
@@ -127,6 +128,12 @@ class CellError(_MessageError):
     """A spreadsheet cell that cannot be read; the message is for the user."""
 
     title = "unreadable cell"
+
+
+class OutputError(_MessageError):
+    """An output path that cannot be written (no such folder, no permission); the message is for the user."""
+
+    title = "cannot write"
 
 
 class UnsupportedSolverError(InputError):

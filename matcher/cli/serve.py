@@ -8,23 +8,23 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from pathlib import Path
 
 import click
 
-DEMO_ROUND = Path(__file__).parent / "data" / "demo_round.json"
+from .inputs import DEMO_ROUND
+
 db_option = click.option("--database-url", envvar="MATCHER_DATABASE_URL", default=None,
                          help="SQLAlchemy URL (default: sqlite file instance/matcher.sqlite).")
 
 
 def _settings(database_url: str | None, **extra) -> dict:
-    from .web import config
+    from ..web import config
 
     return config.load({"DATABASE_URL": database_url, **extra} if database_url else extra)
 
 
 def _database(database_url: str | None):
-    from .store import Database, migrate
+    from ..store import Database, migrate
 
     db = Database(_settings(database_url)["DATABASE_URL"])
     migrate(db)
@@ -44,7 +44,7 @@ def serve(host: str, port: int, database_url: str | None, no_worker: bool, demo:
     """
     from werkzeug.serving import make_server
 
-    from api import create_app
+    from ..web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -76,7 +76,7 @@ def _exit_on_signal(*_) -> None:
 
 
 def _demo(app, base: str) -> None:
-    from .store import repo
+    from ..store import repo
 
     db = app.extensions["matcher_db"]
     token = repo.create_token(db, "demo")
@@ -96,7 +96,7 @@ def _demo(app, base: str) -> None:
 @click.option("--once", is_flag=True, help="Handle at most one queued round, then exit.")
 def worker(database_url: str | None, once: bool) -> None:
     """Solve queued rounds in the background (run beside gunicorn)."""
-    from .worker import Worker, WorkerSettings
+    from ..worker import Worker, WorkerSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -124,11 +124,11 @@ def token() -> None:
 @db_option
 def token_create(committee: str, database_url: str | None) -> None:
     """Print a new bearer token for COMMITTEE (only its sha256 is stored)."""
-    from .store import repo
+    from ..store import repo
 
     if not committee.strip():
         raise click.BadParameter("must not be empty", param_hint="--committee")
     click.echo(repo.create_token(_database(database_url), committee.strip()))
 
 
-__all__ = ["serve", "worker", "token"]
+COMMANDS = [serve, worker, token]

@@ -1,0 +1,4 @@
+"""``python -m matcher.cli``: the ``matcher`` command."""
+from . import run
+
+run()
