@@ -5,17 +5,29 @@ Public entry points::
     from matcher import solve_round, parse_round
     result = solve_round(open("round.json", "rb").read())
     result.document["objective"]["served_value"]
+
+The names are imported on first use (PEP 562), so that ``import matcher``
+(and ``matcher --help``) does not load numpy, scipy and the solvers.
 """
-from .errors import (DocumentError, InputError, InternalError, MatcherError, FieldIssue, RoundValidationError,
-                     UnsupportedSolverError, VerificationError)
-from .problem import Status
-from .service import RoundResult, prepare, solve_prepared, solve_round
-from .validation import parse_round, validate_round
+from importlib import import_module
 
-__version__ = "0.1.0"
+from .version import __version__
 
-__all__ = [
-    "DocumentError", "InputError", "InternalError", "MatcherError", "FieldIssue", "RoundValidationError",
-    "UnsupportedSolverError", "VerificationError", "Status", "RoundResult", "prepare", "solve_prepared",
-    "solve_round", "parse_round", "validate_round", "__version__",
-]
+_EXPORTS = {
+    "DocumentError": "errors", "InputError": "errors", "InternalError": "errors", "MatcherError": "errors",
+    "FieldIssue": "errors", "RoundValidationError": "errors", "UnsupportedSolverError": "errors",
+    "VerificationError": "errors", "Status": "problem", "RoundResult": "service", "prepare": "service",
+    "solve_prepared": "service", "solve_round": "service", "parse_round": "validation",
+    "validate_round": "validation",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'matcher' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
