@@ -15,10 +15,14 @@ the JSON Schema of the document (``matcher schema --output``).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
+
+from .errors import FieldIssue, InputError
+from .validation import path_of
 
 STATUSES: tuple[str, ...] = ("optimal", "feasible", "infeasible", "unknown")
 REASONS: tuple[str, ...] = ("no_candidate_category", "no_candidate_tags", "no_candidate_distance",
@@ -202,6 +206,22 @@ class Result(_Doc):
     def document(self) -> dict[str, Any]:
         """The JSON-ready dict of the document (absent optional fields left out)."""
         return self.model_dump(mode="python")
+
+
+def as_result(value: Union[Result, Mapping[str, Any]], source: str = "") -> Result:
+    """A :class:`Result` as it is; a decoded output document (a file, a stored row) parsed.
+
+    A document that breaks the output contract raises :class:`InputError`
+    with one problem per field path (``projects[2].quantity: ...``).
+    """
+    if isinstance(value, Result):
+        return value
+    try:
+        return Result.model_validate(value)
+    except ValidationError as exc:
+        issues = [FieldIssue(path_of(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
+        where = f"{source}: " if source else ""
+        raise InputError(issues, f"{where}not an output document") from None
 
 
 def output_schema() -> dict[str, Any]:
