@@ -22,7 +22,10 @@ from pydantic.json_schema import models_json_schema
 from .. import __version__
 from ..model import Round
 from ..results import Result
-from ..whatif.scenario import Change
+from ..service import solve_round
+from ..validation import parse_round
+from ..whatif import compare
+from ..whatif.scenario import Change, apply_changes
 from . import schemas as S
 
 REF = "#/components/schemas/{model}"
@@ -96,9 +99,6 @@ def components() -> dict[str, dict]:
 @lru_cache(maxsize=1)
 def _examples() -> dict[str, Any]:
     """Request and response examples from the demo round (solved once, without timings)."""
-    from ..service import solve_round
-    from ..whatif import compare
-
     demo = json.loads(resources.files("matcher.data").joinpath("demo_round.json").read_text(encoding="utf-8"))
     result = solve_round(demo, timings=False)
     output = result.document
@@ -114,9 +114,6 @@ def _examples() -> dict[str, Any]:
               "links": {"projects": f"{url}/projects", "unmet": f"{url}/unmet", "input": f"{url}/input"}}
     projects = [{**p, "approved": False} for p in output["projects"][:3]]
     scenario = {"name": "more parking", "changes": [{"op": "scale_capacity", "category": "parking", "factor": 1.5}]}
-    from ..whatif.scenario import apply_changes
-    from ..validation import parse_round
-
     changed = parse_round({**apply_changes(demo, S.WhatIfScenario.model_validate(scenario).changes),
                            "name": scenario["name"]})
     reply = compare.compare([compare.Case("base", result.prepared.round, result),

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from ..model import Round
-from ..results import GroupCoverage, Project, ResultStatus, Result, Unmet
+from ..results import GroupCoverage, Project, Result, ResultStatus, Unmet
 from ..store.models import STATUSES
 from ..whatif.scenario import Change
 from .whatif import MAX_SCENARIOS
