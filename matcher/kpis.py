@@ -5,6 +5,7 @@ import numpy as np
 
 from .candidates import Pairs
 from .geo import WALK_M_PER_MIN
+from .results import Kpis
 from .tables import RoundTables
 
 
@@ -12,7 +13,7 @@ def _ratio(a: float, b: float) -> float:
     return round(a / b, 4) if b else 1.0
 
 
-def kpis(t: RoundTables, pairs: Pairs, x: np.ndarray) -> dict:
+def kpis(t: RoundTables, pairs: Pairs, x: np.ndarray) -> Kpis:
     x = np.asarray(x, dtype=np.int64)
     on = x > 0
     got = np.bincount(pairs.need, weights=x, minlength=t.n_need).astype(np.int64)
@@ -36,7 +37,7 @@ def kpis(t: RoundTables, pairs: Pairs, x: np.ndarray) -> dict:
         for k, c in enumerate(t.communities)
     }
     worst = int(pairs.dist[on].max()) if on.any() else 0
-    return {
+    return Kpis.model_validate({
         "demand_quantity": demand,
         "served_quantity": served,
         "coverage": _ratio(served, demand),
@@ -50,4 +51,4 @@ def kpis(t: RoundTables, pairs: Pairs, x: np.ndarray) -> dict:
         "needs_unserved": int((got == 0).sum()),
         "by_category": by_category,
         "by_community": by_community,
-    }
+    })

@@ -1,4 +1,4 @@
-"""The output document of the round contract, and its JSON text."""
+"""The output document of the round contract (:class:`matcher.results.Result`), and its JSON text."""
 from __future__ import annotations
 
 import json
@@ -12,6 +12,7 @@ from .geo import WALK_M_PER_MIN
 from .kpis import kpis
 from .problem import Solution, Status
 from .reasons import unmet_reasons
+from .results import Result
 from .tables import RoundTables
 
 
@@ -38,7 +39,8 @@ def project_rows(t: RoundTables, pairs: Pairs, x: np.ndarray) -> list[dict]:
     return rows
 
 
-def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> dict[str, Any]:
+def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> Result:
+    """The typed output document of a solution (validated in one pass from its plain rows)."""
     x = sol.x if sol.status in (Status.OPTIMAL, Status.FEASIBLE) else np.zeros(len(pairs), dtype=np.int64)
     doc: dict[str, Any] = {"status": sol.status.value, "solver": sol.solver}
     if sol.message:
@@ -57,21 +59,23 @@ def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> di
         doc["unmet"] = []
     doc["kpis"] = kpis(t, pairs, x)
     doc["stats"] = stats
-    return doc
+    return Result.model_validate(doc)
 
 
 _ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def to_json(doc: Any) -> str:
-    """Stable JSON text: UTF-8 characters kept, fixed key order, two-space
-    indent, trailing newline.
+    """Stable JSON text of a JSON-ready value or a :class:`Result`: UTF-8
+    characters kept, fixed key order, two-space indent, trailing newline.
 
     Written by orjson (20x faster than the standard encoder, which falls back to
     pure Python when indenting: 0.25 s at 35,000 projects); the layout is the
     standard library's ``json.dumps(doc, ensure_ascii=False, indent=2)``, which
     is used for what orjson refuses (integers beyond 64 bits).
     """
+    if isinstance(doc, Result):
+        doc = doc.document()
     try:
         return orjson.dumps(doc, option=_ORJSON_OPTIONS).decode("utf-8")
     except TypeError:

@@ -11,6 +11,7 @@ import gc
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -22,6 +23,7 @@ from .errors import NotApplicable, UnsupportedSolverError, VerificationError
 from .model import Round
 from .output import build_output, to_json
 from .problem import Problem, Solution, SolveOptions, Status, lock_conflicts
+from .results import Result
 from .tables import RoundTables, build_tables
 from .validation import parse_round
 from .verify import verify
@@ -61,13 +63,20 @@ class Prepared:
 
 @dataclass
 class RoundResult:
+    """A solved round: its preparation, the solver's solution and the typed output document."""
+
     prepared: Prepared
     solution: Solution
-    document: dict
+    result: Result
 
     @property
     def status(self) -> Status:
         return self.solution.status
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The output document as a JSON-ready dict (dumped from ``result`` once, on first use)."""
+        return self.result.document()
 
     def json(self) -> str:
         return to_json(self.document)
@@ -154,15 +163,15 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
     for key in ("components", "components_flow", "components_cpsat"):
         if key in sol.stats:
             stats[key] = sol.stats[key]
-    document = build_output(t, pairs, sol, stats)
+    result = build_output(t, pairs, sol, stats)
     t3 = time.perf_counter()
     if timings:
         seconds = dict(prep.seconds)
         seconds.update({"solve": t1 - t0, "verify": t2 - t1, "output": t3 - t2})
-        stats["solve_seconds"] = round(t1 - t0, 4)
-        stats["total_seconds"] = round(sum(seconds.values()), 4)
-        stats["stage_seconds"] = {k: round(v, 4) for k, v in seconds.items()}
-    return RoundResult(prep, sol, document)
+        result.stats.solve_seconds = round(t1 - t0, 4)
+        result.stats.total_seconds = round(sum(seconds.values()), 4)
+        result.stats.stage_seconds = {k: round(v, 4) for k, v in seconds.items()}
+    return RoundResult(prep, sol, result)
 
 
 def solve_round(data: Any, *, source: str = "", **kwargs) -> RoundResult:

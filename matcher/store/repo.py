@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import IdempotencyConflict
+from ..results import Project
 from .db import Database
 from .models import Committee, ProjectRow, RoundRow, StatusEvent, Token, utcnow
 
-PROJECT_FIELDS = ("project_id", "need_id", "resource_id", "provider_id", "community_id", "category",
-                  "quantity", "distance_m", "walk_minutes", "locked")
+# Columns of a stored project: the fields every project of an output document has.
+PROJECT_FIELDS = tuple(name for name, f in Project.model_fields.items() if f.is_required())
 
 
 def new_id() -> str:

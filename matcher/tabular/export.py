@@ -6,10 +6,12 @@ Every text cell starting with ``= + - @`` (or tab / CR) gets a leading ``'``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from ..model import Round
+from ..results import Result, as_result
 from ..report.labels import reason_zh, status_zh
 from .cells import is_blank, write_bool
 from .columns import norm_header
@@ -20,66 +22,70 @@ PROJECT_HEADERS = ["项目编号", "需求编号", "社区编号", "类别", "�
 UNMET_HEADERS = ["需求编号", "社区编号", "类别", "优先级", "需求数量", "未满足数量", "原因", "原因代码"]
 PROJECT_SHEET, UNMET_SHEET, KPI_SHEET = "项目清单", "未满足需求", "指标"
 
+# An output document: typed, or as decoded from a file (parsed with its field paths on error).
+ResultLike = Union[Result, Mapping[str, Any]]
 
-def project_table(result: dict, rnd: Optional[Round] = None) -> tuple[list[str], list[list[Any]]]:
+
+def project_table(result: ResultLike, rnd: Optional[Round] = None) -> tuple[list[str], list[list[Any]]]:
     names = {p.id: p.name for p in rnd.providers} if rnd is not None else {}
     rows = []
-    for p in result.get("projects", []):
-        rows.append([p["project_id"], p["need_id"], p["community_id"], p["category"], p["resource_id"],
-                     p["provider_id"], names.get(p["provider_id"]), p["quantity"], p["distance_m"],
-                     p["walk_minutes"], write_bool(bool(p.get("locked")))])
+    for p in as_result(result).projects:
+        rows.append([p.project_id, p.need_id, p.community_id, p.category, p.resource_id,
+                     p.provider_id, names.get(p.provider_id), p.quantity, p.distance_m,
+                     p.walk_minutes, write_bool(p.locked)])
     return PROJECT_HEADERS, rows
 
 
-def unmet_table(result: dict, rnd: Optional[Round] = None) -> tuple[list[str], list[list[Any]]]:
+def unmet_table(result: ResultLike, rnd: Optional[Round] = None) -> tuple[list[str], list[list[Any]]]:
     needs = {n.id: n for n in rnd.needs} if rnd is not None else {}
     rows = []
-    for u in result.get("unmet", []):
-        n = needs.get(u["need_id"])
-        rows.append([u["need_id"], n.community_id if n else None, n.category if n else None,
-                     n.priority if n else None, n.quantity if n else None, u["quantity"],
-                     reason_zh(u["reason"]), u["reason"]])
+    for u in as_result(result).unmet:
+        n = needs.get(u.need_id)
+        rows.append([u.need_id, n.community_id if n else None, n.category if n else None,
+                     n.priority if n else None, n.quantity if n else None, u.quantity,
+                     reason_zh(u.reason), u.reason])
     return UNMET_HEADERS, rows
 
 
-def kpi_rows(result: dict, rnd: Optional[Round] = None) -> list[list[Any]]:
-    k, obj = result.get("kpis", {}), result.get("objective", {})
+def kpi_rows(result: ResultLike, rnd: Optional[Round] = None) -> list[list[Any]]:
+    result = as_result(result)
+    k, obj = result.kpis, result.objective
     rows: list[list[Any]] = []
     if rnd is not None and rnd.name:
         rows.append(["轮次", rnd.name])
-    rows += [["状态", status_zh(result.get("status", ""))], ["求解器", result.get("solver")]]
-    if result.get("message"):
-        rows.append(["说明", result["message"]])
+    rows += [["状态", status_zh(result.status)], ["求解器", result.solver]]
+    if result.message:
+        rows.append(["说明", result.message])
     rows += [
-        ["需求总量", k.get("demand_quantity")],
-        ["已满足数量", k.get("served_quantity")],
-        ["覆盖率", k.get("coverage")],
-        ["加权覆盖率", k.get("weighted_coverage")],
-        ["项目数", k.get("projects", len(result.get("projects", [])))],
-        ["完全满足的需求", k.get("needs_fully_served")],
-        ["完全未满足的需求", k.get("needs_unserved")],
-        ["无任何服务的社区", k.get("communities_unserved")],
-        ["平均距离(米)", k.get("mean_distance_m")],
-        ["最远距离(米)", k.get("worst_distance_m")],
-        ["平均步行(分钟)", k.get("mean_walk_minutes")],
-        ["服务价值", obj.get("served_value")],
-        ["服务价值上界", obj.get("bound_served_value")],
-        ["总距离(米)", obj.get("total_distance_m")],
+        ["需求总量", k.demand_quantity],
+        ["已满足数量", k.served_quantity],
+        ["覆盖率", k.coverage],
+        ["加权覆盖率", k.weighted_coverage],
+        ["项目数", k.projects],
+        ["完全满足的需求", k.needs_fully_served],
+        ["完全未满足的需求", k.needs_unserved],
+        ["无任何服务的社区", k.communities_unserved],
+        ["平均距离(米)", k.mean_distance_m],
+        ["最远距离(米)", k.worst_distance_m],
+        ["平均步行(分钟)", k.mean_walk_minutes],
+        ["服务价值", obj.served_value],
+        ["服务价值上界", obj.bound_served_value],
+        ["总距离(米)", obj.total_distance_m],
     ]
-    for title, key in (("按类别", "by_category"), ("按社区", "by_community")):
-        table = k.get(key) or {}
+    for title, table in (("按类别", k.by_category), ("按社区", k.by_community)):
         if table:
             rows.append([None, None])
             rows.append([title, "需求数量", "已满足数量", "覆盖率"])
             for name, v in table.items():
-                rows.append([name, v["demand_quantity"], v["served_quantity"], v["coverage"]])
+                rows.append([name, v.demand_quantity, v.served_quantity, v.coverage])
     return rows
 
 
 _PERCENT_LABELS = {"覆盖率", "加权覆盖率"}
 
 
-def result_sheets(result: dict, rnd: Optional[Round] = None) -> list[SheetOut]:
+def result_sheets(result: ResultLike, rnd: Optional[Round] = None) -> list[SheetOut]:
+    result = as_result(result)
     ph, prows = project_table(result, rnd)
     uh, urows = unmet_table(result, rnd)
     sheets = [SheetOut(PROJECT_SHEET, ph, prows), SheetOut(UNMET_SHEET, uh, urows)]
@@ -88,8 +94,12 @@ def result_sheets(result: dict, rnd: Optional[Round] = None) -> list[SheetOut]:
     return sheets
 
 
-def write_result(result: dict, out: str | Path, rnd: Optional[Round] = None) -> list[Path]:
-    """Write the project list, unmet list and KPIs to ``.xlsx`` or ``.csv``; returns the files written."""
+def write_result(result: ResultLike, out: str | Path, rnd: Optional[Round] = None) -> list[Path]:
+    """Write the project list, unmet list and KPIs to ``.xlsx`` or ``.csv``; returns the files written.
+
+    ``result`` is a :class:`Result` or a decoded output document (an
+    :class:`InputError` names the fields of one that breaks the contract).
+    """
     out = Path(out)
     sheets = result_sheets(result, rnd)
     if out.suffix.lower() == ".xlsx":

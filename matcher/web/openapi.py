@@ -1,295 +1,275 @@
-"""The OpenAPI 3.1 document of the service.
+"""The OpenAPI 3.1 document of the service, generated from the pydantic models.
 
-The round input schema is ``Round.model_json_schema()`` itself (the contract's
-shape: types, ranges, defaults, unknown fields refused), so the API says
-exactly what ``matcher schema`` says.
+Request and response bodies are the models' own JSON Schemas: the round
+(matcher.model.Round, exactly what matcher schema prints), the output
+document (matcher.results.Result) and the bodies of matcher.web.schemas.
+Titles are unique across the document (the what-if change operations are
+called ChangeLock, ChangeForbid, ...), descriptions are plain text, and each
+operation has an example taken from the demo round.
 """
 from __future__ import annotations
 
 import copy
+import json
+import re
 from functools import lru_cache
+from importlib import resources
+from typing import Any, get_args
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from .. import __version__
 from ..model import Round
-from ..store import STATUSES
+from ..results import Result
+from ..service import solve_round
+from ..validation import parse_round
+from ..whatif import compare
+from ..whatif.scenario import Change, apply_changes
+from . import schemas as S
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json"
 PROBLEM = "application/problem+json"
+BODIES: tuple[tuple[type[BaseModel], str], ...] = (
+    (Round, "validation"), (Result, "serialization"), (S.RoundDetail, "serialization"),
+    (S.RoundPage, "serialization"), (S.ProjectList, "serialization"), (S.UnmetList, "serialization"),
+    (S.ProblemDetails, "serialization"), (S.Health, "serialization"), (S.WhatIfRequest, "validation"),
+    (S.WhatIfReply, "serialization"))
+_MARKUP = [(re.compile(r":[a-z]+:`~?([^`]+)`"), r"\1"), (re.compile(r"``([^`]+)``"), r"\1")]
+
+
+def plain(text: str) -> str:
+    """Docstring markup (double backticks, :class: roles) as plain text."""
+    for pattern, repl in _MARKUP:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def plain_schema(schema: dict) -> dict:
+    """A schema with plain-text descriptions, as the document shows it."""
+    return _walk(schema, {})
+
+
+def _walk(node: Any, renames: dict[str, str]) -> Any:
+    """Copy of a schema with refs renamed and descriptions made plain."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str):
+                name = v.rsplit("/", 1)[-1]
+                v = REF.format(model=renames.get(name, name))
+            elif k == "description" and isinstance(v, str):
+                v = plain(v)
+            else:
+                v = _walk(v, renames)
+            out[k] = v
+        return out
+    if isinstance(node, list):
+        return [_walk(v, renames) for v in node]
+    return node
+
+
+def _clean_name(key: str, ops: set[str]) -> str:
+    """Component name of a schema: the change operations prefixed Change, pydantic's module-qualified
+    names (two classes of one name) shortened."""
+    module, _, name = key.rpartition("__")
+    if name in ops and (not module or module.endswith("whatif__scenario")):
+        return "Change" + name
+    return name
+
+
+def components() -> dict[str, dict]:
+    """Every schema of the document, by unique name (= title)."""
+    _, top = models_json_schema(list(BODIES), ref_template=REF)
+    defs = top["$defs"]
+    ops = {m.__name__ for m in get_args(get_args(Change)[0])}
+    renames = {key: _clean_name(key, ops) for key in defs}
+    if len(set(renames.values())) != len(renames):
+        raise AssertionError(f"schema names collide: {sorted(renames.values())}")
+    out = {}
+    for key, schema in defs.items():
+        name = renames[key]
+        schema = _walk(schema, renames)
+        schema["title"] = name
+        out[name] = schema
+    return dict(sorted(out.items()))
+
+
+@lru_cache(maxsize=1)
+def _examples() -> dict[str, Any]:
+    """Request and response examples from the demo round (solved once, without timings)."""
+    demo = json.loads(resources.files("matcher.data").joinpath("demo_round.json").read_text(encoding="utf-8"))
+    result = solve_round(demo, timings=False)
+    output = result.document
+    rid = "k3J9x2mQvT0bWc7sLr4yZp1a"
+    url = f"/api/v1/rounds/{rid}"
+    at = "2026-12-01T09:30:00.000Z"
+    summary = {"id": rid, "name": demo.get("name"), "status": output["status"], "message": None,
+               "created_at": at, "updated_at": at, "finished_at": at, "url": url}
+    detail = {**summary, "started_at": at, "attempts": 1, "cancel_requested": False,
+              "history": [{"status": "queued", "at": at, "message": None},
+                          {"status": output["status"], "at": at, "message": None}],
+              "timings": {"stage_seconds": None, "queued_seconds": 0.0}, "output": output,
+              "links": {"projects": f"{url}/projects", "unmet": f"{url}/unmet", "input": f"{url}/input"}}
+    projects = [{**p, "approved": False} for p in output["projects"][:3]]
+    scenario = {"name": "more parking", "changes": [{"op": "scale_capacity", "category": "parking", "factor": 1.5}]}
+    changed = parse_round({**apply_changes(demo, S.WhatIfScenario.model_validate(scenario).changes),
+                           "name": scenario["name"]})
+    reply = compare.compare([compare.Case("base", result.prepared.round, result),
+                             compare.solve_case(scenario["name"], changed, timings=False)])
+    return {
+        "round": demo, "detail": detail,
+        "page": {"items": [summary], "page": 1, "per_page": 20, "total": 1, "next": None},
+        "projects": {"round_id": rid, "status": output["status"], "count": len(projects), "items": projects},
+        "unmet": {"round_id": rid, "status": output["status"], "count": len(output["unmet"][:3]),
+                  "items": output["unmet"][:3]},
+        "whatif": {"base": demo, "scenarios": [scenario]}, "reply": reply,
+        "invalid": {"type": "about:blank", "title": "invalid round", "status": 422,
+                    "detail": "1 problem(s) in the round document",
+                    "errors": [{"path": "needs[3].quantity", "message": "must be >= 1"}]},
+    }
 
 
 def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict) -> dict:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
-TIME = _nullable({"type": "string", "format": "date-time"})
-
-OUTPUT = {
-    "type": "object",
-    "description": "Output document of the round contract (docs/round-format.md).",
-    "required": ["status", "solver", "objective", "projects", "unmet", "kpis", "stats"],
-    "properties": {
-        "status": {"enum": ["optimal", "feasible", "infeasible", "unknown"]},
-        "solver": STR,
-        "message": STR,
-        "objective": {"type": "object", "required": ["served_value", "total_distance_m", "served_quantity"],
-                      "properties": {"served_value": INT, "total_distance_m": INT, "served_quantity": INT,
-                                     "bound_served_value": _nullable(INT)}},
-        "projects": {"type": "array", "items": _ref("Project")},
-        "unmet": {"type": "array", "items": _ref("Unmet")},
-        "kpis": {"type": "object", "required": ["demand_quantity", "served_quantity", "coverage"],
-                 "properties": {"demand_quantity": INT, "served_quantity": INT, "coverage": NUM,
-                                "weighted_coverage": NUM, "communities_unserved": INT}},
-        "stats": {"type": "object", "properties": {"candidate_pairs": INT}},
-    },
-}
-PROJECT = {
-    "type": "object",
-    "required": ["project_id", "need_id", "resource_id", "provider_id", "community_id", "category", "quantity",
-                 "distance_m", "walk_minutes", "locked"],
-    "properties": {"project_id": STR, "need_id": STR, "resource_id": STR, "provider_id": STR,
-                   "community_id": STR, "category": STR, "quantity": INT, "distance_m": INT,
-                   "walk_minutes": NUM, "locked": BOOL, "approved": BOOL},
-}
-UNMET = {
-    "type": "object", "required": ["need_id", "quantity", "reason"],
-    "properties": {"need_id": STR, "quantity": INT,
-                   "reason": {"enum": ["no_candidate_category", "no_candidate_distance", "no_candidate_time",
-                                       "no_candidate_tags", "capacity_exhausted", "all_or_nothing",
-                                       "provider_limit"]}},
-}
-STATUS = {"enum": list(STATUSES)}
-SUMMARY_PROPS = {"id": STR, "name": _nullable(STR), "status": _ref("RoundStatus"), "message": _nullable(STR),
-                 "created_at": TIME, "updated_at": TIME, "finished_at": TIME, "url": STR}
-SUMMARY = {"type": "object", "required": list(SUMMARY_PROPS), "properties": SUMMARY_PROPS}
-DETAIL_PROPS = {
-    **SUMMARY_PROPS,
-    "started_at": TIME, "attempts": INT, "cancel_requested": BOOL,
-    "history": {"type": "array", "items": {"type": "object", "required": ["status", "at"],
-                                           "properties": {"status": _ref("RoundStatus"), "at": TIME,
-                                                          "message": _nullable(STR)}}},
-    "timings": _nullable({"type": "object"}),
-    "output": _nullable(_ref("Output")),
-    "links": {"type": "object", "required": ["projects", "unmet", "input"],
-              "properties": {"projects": STR, "unmet": STR, "input": STR}},
-}
-DETAIL = {"type": "object", "required": list(DETAIL_PROPS), "properties": DETAIL_PROPS}
-PROBLEM_SCHEMA = {
-    "type": "object", "description": "RFC 9457 problem details.", "required": ["type", "title", "status"],
-    "properties": {"type": STR, "title": STR, "status": INT, "detail": STR,
-                   "errors": {"type": "array", "items": {"type": "object", "required": ["path", "message"],
-                                                         "properties": {"path": STR, "message": STR}}}},
-}
-
-
-GROUP = {"type": "object", "required": ["demand_quantity", "served_quantity", "coverage"],
-         "properties": {"demand_quantity": INT, "served_quantity": INT, "coverage": NUM}}
-WHATIF_KPIS = {
-    "type": "object",
-    "required": ["status", "served_quantity", "demand_quantity", "coverage", "weighted_coverage", "served_value",
-                 "total_distance_m", "communities_unserved", "mean_distance_m", "worst_distance_m", "projects",
-                 "solve_seconds", "by_category", "by_community"],
-    "properties": {"status": {"enum": ["optimal", "feasible", "infeasible", "unknown"]},
-                   "served_quantity": INT, "demand_quantity": INT, "coverage": NUM, "weighted_coverage": NUM,
-                   "served_value": INT, "total_distance_m": INT, "communities_unserved": INT,
-                   "mean_distance_m": NUM, "worst_distance_m": INT, "projects": INT,
-                   "solve_seconds": _nullable(NUM),
-                   "by_category": {"type": "object", "additionalProperties": GROUP},
-                   "by_community": {"type": "object", "additionalProperties": GROUP}},
-}
-_DIFF_ROW = {"need_id": STR, "resource_id": STR, "community_id": STR, "category": STR, "distance_m": INT,
-             "quantity": INT}
-_DIFF_ITEM = {"type": "object", "required": list(_DIFF_ROW), "properties": _DIFF_ROW}
-_CHANGED_ITEM = {"type": "object", "required": [*_DIFF_ROW, "base_quantity"],
-                 "properties": {**_DIFF_ROW, "base_quantity": INT}}
-WHATIF_RESULT = {
-    "type": "object",
-    "description": "What `matcher whatif --json` prints: the first case is the base (label `base`), then one "
-                   "case per scenario (label = its name) with its project diff against the base.",
-    "required": ["base", "cases"],
-    "properties": {
-        "base": STR,
-        "cases": {"type": "array", "minItems": 2, "items": {
-            "type": "object", "required": ["label", "name", "kpis"],
-            "properties": {"label": STR, "name": _nullable(STR), "kpis": _ref("WhatIfKpis"),
-                           "diff": {"type": "object", "required": ["new", "dropped", "changed"],
-                                    "properties": {"new": {"type": "array", "items": _DIFF_ITEM},
-                                                   "dropped": {"type": "array", "items": _DIFF_ITEM},
-                                                   "changed": {"type": "array", "items": _CHANGED_ITEM}}}}}},
-    },
-}
-
-
-def _whatif_schemas() -> dict:
-    """Request schemas of POST /whatif; the change operations are ScenarioDoc's own (``Change*``)."""
-    from ..whatif.scenario import ScenarioDoc
-    from .whatif import MAX_SCENARIOS
-
-    scenario = ScenarioDoc.model_json_schema(ref_template="#/components/schemas/Change{model}")
-    defs = {f"Change{k}": v for k, v in scenario.pop("$defs", {}).items()}
-    scenario["properties"].pop("base", None)
-    scenario["properties"]["name"] = {"type": "string", "minLength": 1, "maxLength": 500,
-                                      "description": "label of the scenario in the comparison (unique, not 'base')"}
-    scenario["required"] = ["name"]
-    scenario["title"] = "WhatIfScenario"
-    request = {"type": "object", "title": "WhatIfRequest", "additionalProperties": False,
-               "required": ["base", "scenarios"],
-               "properties": {"base": _ref("Round"),
-                              "scenarios": {"type": "array", "minItems": 1, "maxItems": MAX_SCENARIOS,
-                                            "items": _ref("WhatIfScenario")}}}
-    return {**defs, "WhatIfScenario": scenario, "WhatIfRequest": request, "WhatIfKpis": WHATIF_KPIS,
-            "WhatIfResult": WHATIF_RESULT}
+    return {"$ref": REF.format(model=name)}
 
 
 def _problem(description: str) -> dict:
-    return {"description": description, "content": {PROBLEM: {"schema": _ref("Problem")}}}
+    return {"description": description,
+            "content": {PROBLEM: {"schema": _ref("ProblemDetails"), "example": _examples()["invalid"]}}}
 
 
-def _ok(description: str, schema: dict, headers: dict | None = None) -> dict:
-    out = {"description": description, "content": {JSON: {"schema": schema}}}
+def _ok(description: str, model: str, example: Any = None, headers: dict | None = None) -> dict:
+    media: dict[str, Any] = {"schema": _ref(model)}
+    if example is not None:
+        media["example"] = example
+    out: dict[str, Any] = {"description": description, "content": {JSON: media}}
     if headers:
         out["headers"] = headers
     return out
 
 
-COMMON = {"401": _problem("missing or invalid bearer token")}
+def _op(op_id: str, tag: str, summary: str, description: str, responses: dict, **extra) -> dict:
+    unauthorized = {} if extra.get("security") == [] else {"401": _problem("missing or invalid bearer token")}
+    return {"operationId": op_id, "tags": [tag], "summary": summary, "description": description, **extra,
+            "responses": {**responses, **unauthorized}}
+
+
 ROUND_ID = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
-            "description": "Round id as returned by POST /rounds"}
+            "description": "Round id as returned by POST /api/v1/rounds", "example": "k3J9x2mQvT0bWc7sLr4yZp1a"}
 LOCATION = {"Location": {"description": "URL of the round", "schema": {"type": "string"}}}
 
 
-def _items(schema: dict) -> dict:
-    return {"type": "object", "required": ["round_id", "status", "count", "items"],
-            "properties": {"round_id": STR, "status": _ref("RoundStatus"), "count": INT,
-                           "items": {"type": "array", "items": schema}}}
+def _round_paths(ex: dict) -> dict:
+    created = "Small rounds are solved in the request (201, output included); larger ones are queued for the " \
+              "background worker (202 and Location). Prefer: respond-async always queues. With an " \
+              "Idempotency-Key, repeating the same body returns the same round (200); the same key with " \
+              "another body is refused (422)."
+    headers = [
+        {"name": "Idempotency-Key", "in": "header", "required": False,
+         "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}},
+        {"name": "Prefer", "in": "header", "required": False, "schema": {"type": "string", "enum": ["respond-async"]}},
+    ]
+    create = _op("createRound", "rounds", "Validate, store and solve a round", created, {
+        "200": _ok("the round stored earlier under this Idempotency-Key", "RoundDetail", ex["detail"], LOCATION),
+        "201": _ok("stored and solved in the request", "RoundDetail", ex["detail"], LOCATION),
+        "202": _ok("stored and queued for the background worker", "RoundDetail", None, LOCATION),
+        "400": _problem("malformed JSON or bad header"),
+        "413": _problem("request body over the size limit"),
+        "415": _problem("not application/json"),
+        "422": _problem("invalid round (errors lists each field path) or Idempotency-Key reused"),
+    }, parameters=headers,
+        requestBody={"required": True, "content": {JSON: {"schema": _ref("Round"), "example": ex["round"]}}})
+    listing = _op("listRounds", "rounds", "List the rounds of the caller's committee",
+                  "Rounds of the committee of the bearer token, newest first, one page at a time; "
+                  "next is the URL of the following page.", {
+                      "200": _ok("one page", "RoundPage", ex["page"]), "400": _problem("invalid query parameter")},
+                  parameters=[
+                      {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
+                      {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                      {"name": "status", "in": "query", "schema": _ref("RoundStatus")}])
+    get = _op("getRound", "rounds", "Get a round", "A round with its status history and, once solved, its "
+              "output document. Another committee's round answers 404 like a missing one.",
+              {"200": _ok("the round", "RoundDetail", ex["detail"]), "404": _problem("no such round")})
+    cancel = _op("cancelRound", "rounds", "Cancel a round", "Cancels a queued round, or asks the worker to stop "
+                 "a running solve and keep its best result so far.", {
+                     "200": _ok("cancelled", "RoundDetail"),
+                     "202": _ok("stop requested; the worker stops within seconds", "RoundDetail"),
+                     "404": _problem("no such round"), "409": _problem("round already finished")})
+    return {"/api/v1/rounds": {"post": create, "get": listing},
+            "/api/v1/rounds/{round_id}": {"parameters": [ROUND_ID], "get": get, "delete": cancel}}
+
+
+def _part_paths(ex: dict) -> dict:
+    filters = [{"name": n, "in": "query", "schema": {"type": "string"}, "description": f"only this {n} id"
+                if n != "category" else "only this category"}
+               for n in ("community", "provider", "category", "need", "resource")]
+    round_input = _op("getRoundInput", "rounds", "Get a round's input", "The round document as it was received.",
+                      {"200": {"description": "the input document",
+                               "content": {JSON: {"schema": _ref("Round"), "example": ex["round"]}}},
+                       "404": _problem("no such round")})
+    projects = _op("listProjects", "results", "List a round's projects", "The projects of a solved round "
+                   "(empty until solved), filtered by community, provider, category, need or resource.",
+                   {"200": _ok("matching projects", "ProjectList", ex["projects"]), "404": _problem("no such round")},
+                   parameters=filters)
+    unmet = _op("listUnmet", "results", "List a round's unmet needs", "Needs left short, each with the "
+                "quantity missing and its reason (empty until solved).",
+                {"200": _ok("unmet needs", "UnmetList", ex["unmet"]), "404": _problem("no such round")})
+    return {"/api/v1/rounds/{round_id}/input": {"parameters": [ROUND_ID], "get": round_input},
+            "/api/v1/rounds/{round_id}/projects": {"parameters": [ROUND_ID], "get": projects},
+            "/api/v1/rounds/{round_id}/unmet": {"parameters": [ROUND_ID], "get": unmet}}
+
+
+def _whatif_path(ex: dict) -> dict:
+    whatif = _op("whatif", "what-if", "Compare a base round with scenarios",
+                 "Solves the base round and each scenario (the base with the scenario's changes applied, as in "
+                 "scenario files, docs/whatif.md) in the request, stores nothing, and answers what matcher whatif "
+                 "--json prints. Each round may have at most SYNC_MAX_PAIRS candidate pairs (else 422); each "
+                 "solve is limited to SYNC_BUDGET_S seconds.", {
+                     "200": _ok("the comparison", "WhatIfReply", ex["reply"]),
+                     "400": _problem("malformed JSON"),
+                     "413": _problem("request body over the size limit"),
+                     "415": _problem("not application/json"),
+                     "422": _problem("invalid base (paths base.), invalid scenario or change (paths "
+                                     "scenarios[i].changes[j]), or a round too large for a request")},
+                 requestBody={"required": True,
+                              "content": {JSON: {"schema": _ref("WhatIfRequest"), "example": ex["whatif"]}}})
+    return {"/api/v1/whatif": {"post": whatif}}
+
+
+def _ops_paths() -> dict:
+    def health(op_id: str, summary: str, description: str, example: str, extra: dict) -> dict:
+        return {"get": _op(op_id, "operations", summary, description,
+                           {"200": _ok(example, "Health", {"status": example}), **extra}, security=[])}
+
+    metrics = _op("metrics", "operations", "Prometheus metrics", "Request counts and latencies in the "
+                  "Prometheus text format.", {"200": {"description": "Prometheus text format", "content": {
+                      "text/plain": {"schema": {"type": "string"}, "example": "# HELP matcher_requests_total"}}}},
+                  security=[])
+    return {"/healthz": health("healthz", "Liveness", "The process is up.", "ok", {}),
+            "/readyz": health("readyz", "Readiness", "The database is reachable.", "ready",
+                              {"503": _problem("database not reachable")}),
+            "/metrics": {"get": metrics}}
 
 
 @lru_cache(maxsize=1)
 def _document() -> dict:
-    round_schema = Round.model_json_schema(ref_template=REF)
-    defs = round_schema.pop("$defs", {})
-    schemas = {**defs, "Round": round_schema, "Output": OUTPUT, "Project": PROJECT, "Unmet": UNMET,
-               "RoundStatus": STATUS, "RoundSummary": SUMMARY, "RoundDetail": DETAIL, "Problem": PROBLEM_SCHEMA,
-               **_whatif_schemas()}
-    paths = {
-        "/api/v1/rounds": {
-            "post": {
-                "operationId": "createRound", "summary": "Validate, store and solve a round",
-                "description": "Small rounds are solved in the request (201, output included); larger ones are "
-                               "queued for the background worker (202 + Location). `Prefer: respond-async` "
-                               "always queues. With `Idempotency-Key`, repeating the same body returns the "
-                               "same round (200); the same key with another body is refused (422).",
-                "parameters": [
-                    {"name": "Idempotency-Key", "in": "header", "required": False,
-                     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}},
-                    {"name": "Prefer", "in": "header", "required": False,
-                     "schema": {"type": "string", "enum": ["respond-async"]}},
-                ],
-                "requestBody": {"required": True, "content": {JSON: {"schema": _ref("Round")}}},
-                "responses": {
-                    "200": _ok("the round stored earlier under this Idempotency-Key", _ref("RoundDetail"), LOCATION),
-                    "201": _ok("stored and solved in the request", _ref("RoundDetail"), LOCATION),
-                    "202": _ok("stored and queued for the background worker", _ref("RoundDetail"), LOCATION),
-                    "400": _problem("malformed JSON or bad header"),
-                    "413": _problem("request body over the size limit"),
-                    "415": _problem("not application/json"),
-                    "422": _problem("invalid round (errors lists each field path) or Idempotency-Key reused"),
-                    **COMMON,
-                },
-            },
-            "get": {
-                "operationId": "listRounds", "summary": "Rounds of the caller's committee, newest first",
-                "parameters": [
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
-                    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-                    {"name": "status", "in": "query", "schema": _ref("RoundStatus")},
-                ],
-                "responses": {
-                    "200": _ok("one page", {"type": "object", "required": ["items", "page", "per_page", "total", "next"],
-                                            "properties": {"items": {"type": "array", "items": _ref("RoundSummary")},
-                                                           "page": INT, "per_page": INT, "total": INT,
-                                                           "next": _nullable(STR)}}),
-                    "400": _problem("invalid query parameter"), **COMMON,
-                },
-            },
-        },
-        "/api/v1/rounds/{round_id}": {
-            "parameters": [ROUND_ID],
-            "get": {"operationId": "getRound", "summary": "A round with its status history and output document",
-                    "responses": {"200": _ok("the round", _ref("RoundDetail")), "404": _problem("no such round"),
-                                  **COMMON}},
-            "delete": {"operationId": "cancelRound",
-                       "summary": "Cancel a queued round, or stop a running solve keeping its best result so far",
-                       "responses": {"200": _ok("cancelled", _ref("RoundDetail")),
-                                     "202": _ok("stop requested; the worker stops within seconds", _ref("RoundDetail")),
-                                     "404": _problem("no such round"),
-                                     "409": _problem("round already finished"), **COMMON}},
-        },
-        "/api/v1/rounds/{round_id}/input": {
-            "parameters": [ROUND_ID],
-            "get": {"operationId": "getRoundInput", "summary": "The stored input document",
-                    "responses": {"200": _ok("the input document", {"type": "object"}),
-                                  "404": _problem("no such round"), **COMMON}},
-        },
-        "/api/v1/rounds/{round_id}/projects": {
-            "parameters": [ROUND_ID],
-            "get": {"operationId": "listProjects", "summary": "Projects of a round, filterable",
-                    "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}
-                                   for n in ("community", "provider", "category", "need", "resource")],
-                    "responses": {"200": _ok("matching projects (empty until solved)", _items(_ref("Project"))),
-                                  "404": _problem("no such round"), **COMMON}},
-        },
-        "/api/v1/rounds/{round_id}/unmet": {
-            "parameters": [ROUND_ID],
-            "get": {"operationId": "listUnmet", "summary": "Needs left short, each with its reason",
-                    "responses": {"200": _ok("unmet needs (empty until solved)", _items(_ref("Unmet"))),
-                                  "404": _problem("no such round"), **COMMON}},
-        },
-        "/api/v1/whatif": {
-            "post": {
-                "operationId": "whatif", "summary": "Compare a base round with scenarios (nothing stored)",
-                "description": "Solves the base round and each scenario (the base with the scenario's changes "
-                               "applied, as in scenario files: docs/whatif.md) in the request and answers what "
-                               "`matcher whatif --json` prints. Each round may have at most `SYNC_MAX_PAIRS` "
-                               "candidate pairs (else 422); each solve is limited to `SYNC_BUDGET_S` seconds.",
-                "requestBody": {"required": True, "content": {JSON: {"schema": _ref("WhatIfRequest")}}},
-                "responses": {
-                    "200": _ok("the comparison", _ref("WhatIfResult")),
-                    "400": _problem("malformed JSON"),
-                    "413": _problem("request body over the size limit"),
-                    "415": _problem("not application/json"),
-                    "422": _problem("invalid base (paths `base.`), invalid scenario or change (paths "
-                                    "`scenarios[i].changes[j]...`), or a round too large for a request"),
-                    **COMMON,
-                },
-            },
-        },
-        "/healthz": {"get": {"operationId": "healthz", "summary": "Process is up", "security": [],
-                             "responses": {"200": _ok("up", {"type": "object", "required": ["status"],
-                                                             "properties": {"status": STR}})}}},
-        "/readyz": {"get": {"operationId": "readyz", "summary": "Database reachable", "security": [],
-                            "responses": {"200": _ok("ready", {"type": "object", "required": ["status"],
-                                                               "properties": {"status": STR}}),
-                                          "503": _problem("database not reachable")}}},
-        "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "security": [],
-                             "responses": {"200": {"description": "Prometheus text format",
-                                                   "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
-    }
+    ex = _examples()
     return {
         "openapi": "3.1.0",
         "info": {"title": "matcher API", "version": __version__,
                  "description": "Resource lists matched to need lists (三单) as stored, solved rounds. "
-                                "Every /api/v1 request needs `Authorization: Bearer <token>` "
-                                "(`matcher token create --committee NAME`). Errors are RFC 9457 problem details."},
+                                "Every /api/v1 request needs Authorization: Bearer <token> "
+                                "(matcher token create --committee NAME). Errors are RFC 9457 problem details."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": paths,
-        "components": {"schemas": schemas,
+        "tags": [{"name": "rounds", "description": "Store, solve, read and cancel rounds"},
+                 {"name": "results", "description": "Projects and unmet needs of a solved round"},
+                 {"name": "what-if", "description": "Compare scenarios without storing anything"},
+                 {"name": "operations", "description": "Health, readiness and metrics"}],
+        "paths": {**_round_paths(ex), **_part_paths(ex), **_whatif_path(ex), **_ops_paths()},
+        "components": {"schemas": components(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..model import Round
+from ..results import Result
 from ..service import RoundResult, prepare, solve_prepared
 from . import scenario as sc
 
@@ -40,24 +41,24 @@ def load_case(path: str | Path, **kwargs) -> Case:
     return solve_case(Path(path).name, rnd, **kwargs)
 
 
-def kpi_summary(doc: dict) -> dict[str, Any]:
+def kpi_summary(result: Result) -> dict[str, Any]:
     """The comparison's figures of one output document."""
-    k, st = doc["kpis"], doc["stats"]
+    k, obj = result.kpis, result.objective
     return {
-        "status": doc["status"],
-        "served_quantity": k["served_quantity"],
-        "demand_quantity": k["demand_quantity"],
-        "coverage": k["coverage"],
-        "weighted_coverage": k["weighted_coverage"],
-        "served_value": doc["objective"]["served_value"],
-        "total_distance_m": doc["objective"]["total_distance_m"],
-        "communities_unserved": k["communities_unserved"],
-        "mean_distance_m": k["mean_distance_m"],
-        "worst_distance_m": k["worst_distance_m"],
-        "projects": k["projects"],
-        "solve_seconds": st.get("solve_seconds"),
-        "by_category": k["by_category"],
-        "by_community": k["by_community"],
+        "status": result.status,
+        "served_quantity": k.served_quantity,
+        "demand_quantity": k.demand_quantity,
+        "coverage": k.coverage,
+        "weighted_coverage": k.weighted_coverage,
+        "served_value": obj.served_value,
+        "total_distance_m": obj.total_distance_m,
+        "communities_unserved": k.communities_unserved,
+        "mean_distance_m": k.mean_distance_m,
+        "worst_distance_m": k.worst_distance_m,
+        "projects": k.projects,
+        "solve_seconds": result.stats.solve_seconds,
+        "by_category": {c: g.model_dump() for c, g in k.by_category.items()},
+        "by_community": {c: g.model_dump() for c, g in k.by_community.items()},
     }
 
 
@@ -84,7 +85,7 @@ def compare(cases: list[Case]) -> dict[str, Any]:
     base = cases[0]
     out = {"base": base.label, "cases": []}
     for c in cases:
-        entry = {"label": c.label, "name": c.round.name, "kpis": kpi_summary(c.result.document)}
+        entry = {"label": c.label, "name": c.round.name, "kpis": kpi_summary(c.result.result)}
         if c is not base:
             entry["diff"] = project_diff(base.result.document, c.result.document)
         out["cases"].append(entry)

@@ -178,16 +178,16 @@ def run(rnd: Round, spec: SweepSpec, *, solver: Optional[str] = None, time_limit
 
 
 def row_of(spec: SweepSpec, value: float, res: RoundResult) -> dict[str, Any]:
-    doc = res.document
-    k = doc["kpis"]
-    row = {spec.name: value, "status": doc["status"], "served_quantity": k["served_quantity"],
-           "demand_quantity": k["demand_quantity"], "coverage": k["coverage"],
-           "weighted_coverage": k["weighted_coverage"], "served_value": doc["objective"]["served_value"],
-           "total_distance_m": doc["objective"]["total_distance_m"], "projects": k["projects"],
-           "communities_unserved": k["communities_unserved"], "mean_distance_m": k["mean_distance_m"],
-           "candidate_pairs": doc["stats"]["candidate_pairs"]}
-    for cat, g in sorted(k["by_category"].items()):
-        row[f"coverage[{cat}]"] = g["coverage"]
+    result = res.result
+    k, obj = result.kpis, result.objective
+    row = {spec.name: value, "status": result.status, "served_quantity": k.served_quantity,
+           "demand_quantity": k.demand_quantity, "coverage": k.coverage,
+           "weighted_coverage": k.weighted_coverage, "served_value": obj.served_value,
+           "total_distance_m": obj.total_distance_m, "projects": k.projects,
+           "communities_unserved": k.communities_unserved, "mean_distance_m": k.mean_distance_m,
+           "candidate_pairs": result.stats.candidate_pairs}
+    for cat, g in sorted(k.by_category.items()):
+        row[f"coverage[{cat}]"] = g.coverage
     return row
 
 

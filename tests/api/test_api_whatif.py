@@ -145,4 +145,4 @@ def test_whatif_is_in_the_openapi_document(client):
     op = doc["paths"]["/api/v1/whatif"]["post"]
     assert op["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/WhatIfRequest"}
     assert {"200", "401", "413", "422"} <= set(op["responses"])
-    assert "WhatIfResult" in doc["components"]["schemas"]
+    assert "WhatIfReply" in doc["components"]["schemas"]
