@@ -10,7 +10,7 @@ for (fairness, churn, participation, priority ageing) and ``message`` are
 left out of the document when absent, so that a v1 round gives the same
 bytes as before they existed; every other field is always written (some of
 them as null). :meth:`Result.document` is the JSON-ready dict;
-:func:`matcher.output.to_json` turns it into text. :func:`output_schema` is
+:func:`matcher.jsontext.to_json` turns it into text. :func:`output_schema` is
 the JSON Schema of the document (``matcher schema --output``).
 """
 from __future__ import annotations

@@ -21,7 +21,8 @@ from .candidates import Pairs, candidate_pairs
 from .errors import FieldIssue
 from .errors import NotApplicable, UnsupportedSolverError, VerificationError
 from .model import Round
-from .output import build_output, to_json
+from .jsontext import to_json
+from .output import build_output
 from .problem import Problem, Solution, SolveOptions, Status, lock_conflicts
 from .results import Result
 from .tables import RoundTables, build_tables

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import DocumentError, FieldIssue, InputError
 from .failures import about
+
+if TYPE_CHECKING:
+    from ..results import Result
 
 DEMO_ROUND = Path(__file__).resolve().parents[1] / "data" / "demo_round.json"
 
@@ -59,23 +63,24 @@ def load_round(path: str):
     return parse_round(read_input(path), source=path)
 
 
-def load_result(path: str) -> dict:
-    """An output document read back from RESULT.json (checked for its ``projects`` and ``unmet`` lists)."""
+def load_result(path: str) -> Result:
+    """An output document read back from RESULT.json, checked against the output contract."""
+    from ..results import as_result
     from ..validation import decode_json
 
     doc = decode_json(read_input(path), path)
     if not isinstance(doc, dict) or not isinstance(doc.get("projects"), list) or not isinstance(doc.get("unmet"), list):
         raise DocumentError([FieldIssue("", "needs 'projects' and 'unmet' lists")], title="not a result document")
-    return doc
+    return as_result(doc)
 
 
-def check_belongs(result: dict, rnd, result_path: str, round_path: str) -> None:
+def check_belongs(result: Result, rnd, result_path: str, round_path: str) -> None:
     """Refuse a result whose projects or unmet needs name ids the round does not have."""
     needs = {n.id for n in rnd.needs}
     res = {r.id for r in rnd.resources}
-    unknown = sorted({p.get("need_id") for p in result["projects"] if p.get("need_id") not in needs}
-                     | {p.get("resource_id") for p in result["projects"] if p.get("resource_id") not in res}
-                     | {u.get("need_id") for u in result["unmet"] if u.get("need_id") not in needs}, key=str)
+    unknown = sorted({p.need_id for p in result.projects if p.need_id not in needs}
+                     | {p.resource_id for p in result.projects if p.resource_id not in res}
+                     | {u.need_id for u in result.unmet if u.need_id not in needs}, key=str)
     if unknown:
         about(result_path)
         shown = ", ".join(map(str, unknown[:5])) + (" ..." if len(unknown) > 5 else "")

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from .. import solvers
-from ..output import to_json
+from ..jsontext import to_json
 from .failures import about
 from .inputs import check_belongs, load_result, load_round, read_input
 from .outputs import check_suffix, write_text, writing, written
@@ -95,7 +95,7 @@ def lists_solve(output: str, result_file: str | None, round_out: str | None, rep
 
         write_text(report_file, render_report(imported.round, result.document))
     if not quiet:
-        click.echo(summary(result.document, imported.round.name, ", ".join(str(f) for f in files)), err=True)
+        click.echo(summary(result.result, imported.round.name, ", ".join(str(f) for f in files)), err=True)
         for extra in (round_out, result_file, report_file):
             if extra:
                 click.echo(f"  written   {extra}", err=True)

@@ -6,7 +6,7 @@ import contextlib
 import click
 
 from .. import solvers
-from ..output import to_json
+from ..jsontext import to_json
 from . import process
 from .inputs import DEMO_ROUND, round_input
 from .outputs import write_output, write_text
@@ -45,7 +45,7 @@ def solve(round_file: str, output: str | None, solver: str | None, time_limit: f
                              workers=workers, progress=shown, timings=not no_timings)
     write_output(result.json(), output)
     if not quiet:
-        click.echo(summary(result.document, result.prepared.round.name, output), err=output is None)
+        click.echo(summary(result.result, result.prepared.round.name, output), err=output is None)
     process.finish()
 
 
@@ -82,12 +82,20 @@ def demo(output: str | None) -> None:
     result = solve_round(DEMO_ROUND.read_bytes(), source=str(DEMO_ROUND))
     if output:
         write_text(output, result.json())
-    click.echo(summary(result.document, result.prepared.round.name, output))
+    click.echo(summary(result.result, result.prepared.round.name, output))
 
 
 @click.command()
-def schema() -> None:
-    """Print the JSON Schema of the round input document."""
+@click.option("--output", is_flag=True, help="The schema of the output document instead of the round's.")
+def schema(output: bool) -> None:
+    """Print the JSON Schema of the round input document (with --output: of the output document)."""
+    from ..jsontext import to_json
+
+    if output:
+        from ..results import output_schema
+
+        click.echo(to_json(output_schema()), nl=False)
+        return
     from ..model import Round
 
     click.echo(to_json(Round.model_json_schema()), nl=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from .. import solvers
-from ..output import to_json
+from ..jsontext import to_json
 from .failures import about
 from .outputs import write_output, writing
 

@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..model import Round
+from ..results import Kpis, Project, Result, Unmet, as_result
 from .labels import KIND_ZH, category_zh, reason_zh, status_zh
 
 MAP_W, MAP_H, MAP_PAD = 960, 620, 36
@@ -116,21 +117,21 @@ def _need_marks(rnd: Round, proj: _Projection, served: dict[str, int]) -> list[d
     return marks
 
 
-def _project_lines(rnd: Round, projects: list[dict], proj: _Projection) -> list[dict]:
+def _project_lines(rnd: Round, projects: list[Project], proj: _Projection) -> list[dict]:
     res_by_id = {r.id: r for r in rnd.resources}
     need_by_id = {n.id: n for n in rnd.needs}
-    qmax = max([p["quantity"] for p in projects] or [1])
+    qmax = max([p.quantity for p in projects] or [1])
     lines = []
     for p in projects:
-        r, n = res_by_id.get(p["resource_id"]), need_by_id.get(p["need_id"])
+        r, n = res_by_id.get(p.resource_id), need_by_id.get(p.need_id)
         if r is None or n is None:
             continue
         (x1, y1), (x2, y2) = proj(r.lat, r.lon), proj(n.lat, n.lon)
-        lines.append({"locked": bool(p.get("locked")), "cat": n.category, "need": n.id, "project": p["project_id"],
+        lines.append({"locked": p.locked, "cat": n.category, "need": n.id, "project": p.project_id,
                       "x1": _f(x1), "y1": _f(y1), "x2": _f(x2), "y2": _f(y2),
-                      "width": f"{1.2 + 3.8 * math.sqrt(p['quantity'] / qmax):.1f}",
-                      "tip": f"项目 {p['project_id']}：{r.id} → {n.id}，数量 {p['quantity']}，"
-                             f"距离 {p['distance_m']:,} 米"})
+                      "width": f"{1.2 + 3.8 * math.sqrt(p.quantity / qmax):.1f}",
+                      "tip": f"项目 {p.project_id}：{r.id} → {n.id}，数量 {p.quantity}，"
+                             f"距离 {p.distance_m:,} 米"})
     return lines
 
 
@@ -149,7 +150,7 @@ def _resource_marks(rnd: Round, proj: _Projection, cat_color: dict[str, str]) ->
     return marks
 
 
-def _map_view(rnd: Round, projects: list[dict], served: dict[str, int], cat_color: dict[str, str]) -> dict:
+def _map_view(rnd: Round, projects: list[Project], served: dict[str, int], cat_color: dict[str, str]) -> dict:
     proj = _Projection([(r.lat, r.lon) for r in rnd.resources] + [(n.lat, n.lon) for n in rnd.needs])
     return {"width": MAP_W, "height": MAP_H, "needs": _need_marks(rnd, proj, served),
             "lines": _project_lines(rnd, projects, proj), "resources": _resource_marks(rnd, proj, cat_color),
@@ -180,27 +181,27 @@ def _bar_chart(title: str, rows: list[tuple[str, float, str]], chart_id: str, no
             "grid": grid, "bars": bars}
 
 
-def _reason_chart(unmet: list[dict]) -> Optional[dict]:
+def _reason_chart(unmet: list[Unmet]) -> Optional[dict]:
     if not unmet:
         return None
     qty: Counter = Counter()
     cnt: Counter = Counter()
     for u in unmet:
-        qty[u["reason"]] += u["quantity"]
-        cnt[u["reason"]] += 1
+        qty[u.reason] += u.quantity
+        cnt[u.reason] += 1
     total = sum(qty.values()) or 1
     rows = [(reason_zh(r), q / total, f"{cnt[r]} 条需求，缺 {q:,}") for r, q in qty.most_common()]
     return _bar_chart("未满足原因（占缺口数量的比例）", rows, "chart-reasons", color="#64748b")
 
 
 def _coverage_rows(items) -> list[tuple[str, float, str]]:
-    return [(label, v["coverage"], f"{_pct(v['coverage'])}（{v['served_quantity']:,}/{v['demand_quantity']:,}）")
+    return [(label, v.coverage, f"{_pct(v.coverage)}（{v.served_quantity:,}/{v.demand_quantity:,}）")
             for label, v in items]
 
 
-def _charts(k: dict, unmet: list[dict]) -> list[dict]:
-    by_cat = sorted((k.get("by_category") or {}).items(), key=lambda kv: kv[1]["coverage"])
-    comm = sorted((k.get("by_community") or {}).items(), key=lambda kv: (kv[1]["coverage"], kv[0]))
+def _charts(k: Kpis, unmet: list[Unmet]) -> list[dict]:
+    by_cat = sorted(k.by_category.items(), key=lambda kv: kv[1].coverage)
+    comm = sorted(k.by_community.items(), key=lambda kv: (kv[1].coverage, kv[0]))
     limit = COMMUNITY_CHART_LIMIT
     note = f"只显示覆盖率最低的 {limit} 个社区（共 {len(comm)} 个）" if len(comm) > limit else ""
     charts = [_bar_chart("各类别覆盖率", _coverage_rows((category_zh(c), v) for c, v in by_cat), "chart-category"),
@@ -209,55 +210,54 @@ def _charts(k: dict, unmet: list[dict]) -> list[dict]:
     return [c for c in charts if c is not None]
 
 
-def _cards(rnd: Round, k: dict, projects: list[dict], unmet: list[dict]) -> list[tuple[str, str, str]]:
-    return [("覆盖率", _pct(k.get("coverage")), f"{_num(k.get('served_quantity'))} / {_num(k.get('demand_quantity'))}"),
-            ("加权覆盖率", _pct(k.get("weighted_coverage")), "按优先级加权"),
+def _cards(rnd: Round, k: Kpis, projects: list[Project], unmet: list[Unmet]) -> list[tuple[str, str, str]]:
+    return [("覆盖率", _pct(k.coverage), f"{_num(k.served_quantity)} / {_num(k.demand_quantity)}"),
+            ("加权覆盖率", _pct(k.weighted_coverage), "按优先级加权"),
             ("项目数", _num(len(projects)), f"{len(rnd.resources)} 项资源 · {len(rnd.needs)} 条需求"),
-            ("平均步行", f"{_num(k.get('mean_walk_minutes'))} 分钟", f"平均 {_num(k.get('mean_distance_m'))} 米"),
-            ("未满足需求", _num(len(unmet)), f"{_num(k.get('communities_unserved'))} 个社区无任何服务")]
+            ("平均步行", f"{_num(k.mean_walk_minutes)} 分钟", f"平均 {_num(k.mean_distance_m)} 米"),
+            ("未满足需求", _num(len(unmet)), f"{_num(k.communities_unserved)} 个社区无任何服务")]
 
 
-def _project_rows(rnd: Round, projects: list[dict]) -> list[dict]:
+def _project_rows(rnd: Round, projects: list[Project]) -> list[dict]:
     prov = {p.id: p for p in rnd.providers}
     rows = []
     for p in projects:
-        pv = prov.get(p["provider_id"])
-        rows.append({"need": p["need_id"], "cells": [
-            p["project_id"], p["need_id"], p["community_id"], category_zh(p["category"]), p["resource_id"],
-            pv.name if pv and pv.name else p["provider_id"]],
-            "numbers": [_num(p["quantity"]), _num(p["distance_m"]), _num(p["walk_minutes"])],
-            "locked": "是" if p.get("locked") else ""})
+        pv = prov.get(p.provider_id)
+        rows.append({"need": p.need_id, "cells": [
+            p.project_id, p.need_id, p.community_id, category_zh(p.category), p.resource_id,
+            pv.name if pv and pv.name else p.provider_id],
+            "numbers": [_num(p.quantity), _num(p.distance_m), _num(p.walk_minutes)],
+            "locked": "是" if p.locked else ""})
     return rows
 
 
-def _unmet_rows(rnd: Round, unmet: list[dict]) -> list[dict]:
+def _unmet_rows(rnd: Round, unmet: list[Unmet]) -> list[dict]:
     needs = {n.id: n for n in rnd.needs}
     rows = []
     for u in unmet:
-        n = needs.get(u["need_id"])
-        rows.append({"need": u["need_id"],
-                     "cells": [u["need_id"], n.community_id if n else "", category_zh(n.category) if n else ""],
-                     "numbers": [_num(n.priority) if n else "", _num(n.quantity) if n else "", _num(u["quantity"])],
-                     "reason": reason_zh(u["reason"])})
+        n = needs.get(u.need_id)
+        rows.append({"need": u.need_id,
+                     "cells": [u.need_id, n.community_id if n else "", category_zh(n.category) if n else ""],
+                     "numbers": [_num(n.priority) if n else "", _num(n.quantity) if n else "", _num(u.quantity)],
+                     "reason": reason_zh(u.reason)})
     return rows
 
 
-def render_report(rnd: Round, result: dict, *, title: Optional[str] = None,
+def render_report(rnd: Round, result: Result | dict, *, title: Optional[str] = None,
                   generated: Optional[str] = None) -> str:
     """The whole report page as text. ``generated`` (a timestamp text) defaults to now."""
-    projects = result.get("projects", [])
-    unmet = result.get("unmet", [])
-    k = result.get("kpis", {})
+    result = as_result(result)
+    projects, unmet, k = result.projects, result.unmet, result.kpis
     served: dict[str, int] = defaultdict(int)
     for p in projects:
-        served[p["need_id"]] += p["quantity"]
+        served[p.need_id] += p.quantity
     cats = sorted({r.category for r in rnd.resources} | {n.category for n in rnd.needs})
     cat_color = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(cats)}
-    status = result.get("status", "")
+    status = result.status
     return _environment().get_template("report.html.j2").render(
         csp=Markup(CSP), css=_asset("report.css"), js=_asset("report.js"),
         name=title or rnd.name or "匹配轮次", status=status, status_text=status_zh(status),
-        solver=result.get("solver", ""), message=result.get("message") or "",
+        solver=result.solver, message=result.message or "",
         generated=generated or _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         colors={"full": FULL, "part": PART, "none": NONE},
         categories=[{"code": c, "label": category_zh(c), "color": cat_color[c]} for c in cats],

@@ -19,7 +19,7 @@ from typing import Any, get_args
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .. import __version__
+from ..version import __version__
 from ..model import Round
 from ..results import Result
 from ..service import solve_round

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.output import to_json
+from matcher.jsontext import to_json
 from matcher.service import solve_round
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -8,7 +8,7 @@ import jsonschema_rs
 import pytest
 
 from matcher.errors import InputError
-from matcher.output import to_json
+from matcher.jsontext import to_json
 from matcher.results import Churn, Fairness, Result, as_result, output_schema
 from matcher.service import solve_round
 from matcher.store.models import ProjectRow
