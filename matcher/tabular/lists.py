@@ -245,83 +245,95 @@ def read_lists(src: ListSources, params: Optional[dict[str, Any]] = None, name: 
 
     ``params`` keys: ``max_distance_m``, ``time_limit_s``, ``solver``, ``priority_weights`` (dict) or
     ``priority_weights.N``; ``param_sources`` names where each came from (``--max-distance``).
+    Every problem of every sheet is gathered, each with its file, row and column, before one
+    :class:`TableError` is raised.
     """
     tables, params_table, errors = _collect_tables(src)
     if errors:
         raise TableError([FieldIssue("", e) for e in errors], "cannot read the lists")
     problems: list[tuple] = []
     ignored: list[str] = []
-    built: dict[str, _Built] = {}
-    for spec in LISTS:
-        if spec.key in tables:
-            built[spec.key] = _table_to_items(tables[spec.key], spec, problems, ignored)
+    built = {spec.key: _table_to_items(tables[spec.key], spec, problems, ignored) for spec in LISTS if spec.key in tables}
     for spec in (PROVIDERS, RESOURCES, NEEDS):
         if spec.key not in tables:
             problems.append(("", -1, 0, FieldIssue("", f"no {spec.title} list: give --{spec.key} or a workbook "
                                                     f"with a sheet named {spec.title}")))
-    flat_params: dict[str, Any] = {}
-    where: dict[str, str] = {}
-    if params_table is not None:
-        flat_params, where = _read_params(params_table, problems)
-    for key, value in (params or {}).items():
+    flat_params, where = _read_params(params_table, problems) if params_table is not None else ({}, {})
+    _override_params(flat_params, where, params or {}, param_sources or {})
+    doc = _round_header(flat_params, name)
+    bad = _add_items(doc, built)
+    rnd = None
+    try:
+        rnd = parse_round(doc)
+    except RoundValidationError as exc:
+        problems += [m for m in (_map_problem(prob, built, where, bad) for prob in exc.problems) if m is not None]
+    if problems:
+        raise TableError(_ordered_problems(problems, tables, params_table))
+    assert rnd is not None
+    return ImportedRound(doc, rnd, ignored)
+
+
+def _override_params(flat: dict[str, Any], where: dict[str, str], params: dict[str, Any],
+                     sources: dict[str, str]) -> None:
+    """Options given on the command line win over the params sheet; ``where`` names their source."""
+    for key, value in params.items():
         if value is None:
             continue
         if key == "priority_weights":
             for p, w in value.items():
-                flat_params[f"priority_weights.{p}"] = w
-                where[f"priority_weights.{p}"] = (param_sources or {}).get(key, f"params.priority_weights.{p}")
+                flat[f"priority_weights.{p}"] = w
+                where[f"priority_weights.{p}"] = sources.get(key, f"params.priority_weights.{p}")
         else:
-            flat_params[key] = value
-            where[key] = (param_sources or {}).get(key, f"params.{key}")
+            flat[key] = value
+            where[key] = sources.get(key, f"params.{key}")
+
+
+def _round_header(flat_params: dict[str, Any], name: Optional[str]) -> dict[str, Any]:
+    """The round document's ``name`` and ``params`` from the flat ``key`` / ``priority_weights.N`` params."""
     doc: dict[str, Any] = {}
-    round_name = name if name is not None else flat_params.pop("name", None)
-    flat_params.pop("name", None)
+    round_name = name if name is not None else flat_params.get("name")
     if round_name:
         doc["name"] = round_name
     p: dict[str, Any] = {}
     for key, value in flat_params.items():
+        if key == "name":
+            continue
         if key.startswith("priority_weights."):
             p.setdefault("priority_weights", {})[key.split(".", 1)[1]] = value
         else:
             p[key] = value
     if p:
         doc["params"] = p
+    return doc
+
+
+def _add_items(doc: dict[str, Any], built: dict[str, _Built]) -> set[tuple[str, int, str]]:
+    """Put the lists' items into ``doc``; cells that could not be read are left out and returned."""
     bad: set[tuple[str, int, str]] = set()
     for key in ("providers", "resources", "needs", "locked", "forbidden"):
         if key in built:
             items = []
             for k, item in enumerate(built[key].items):
-                clean = {}
-                for f, v in item.items():
-                    if v is _BAD:
-                        bad.add((key, k, f))
-                    else:
-                        clean[f] = v
-                items.append(clean)
+                bad.update((key, k, f) for f, v in item.items() if v is _BAD)
+                items.append({f: v for f, v in item.items() if v is not _BAD})
             doc[key] = items
         elif key in ("providers", "resources", "needs"):
             doc[key] = []
-    try:
-        rnd = parse_round(doc)
-    except RoundValidationError as exc:
-        for prob in exc.problems:
-            mapped = _map_problem(prob, built, where, bad)
-            if mapped is not None:
-                problems.append(mapped)
-        rnd = None
-    if problems:
-        order = {t.label: n for n, t in enumerate(tables.values())}
-        if params_table is not None:
-            order.setdefault(params_table.label, len(order))
-        problems.sort(key=lambda t: (order.get(t[0], -1), t[1], t[2]))
-        seen, out = set(), []
-        for *_, prob in problems:
-            if prob not in seen:
-                seen.add(prob)
-                out.append(prob)
-        raise TableError(out)
-    assert rnd is not None
-    return ImportedRound(doc, rnd, ignored)
+    return bad
+
+
+def _ordered_problems(problems: list[tuple], tables: dict, params_table) -> list[FieldIssue]:
+    """Problems in sheet order, then row, then column; each once."""
+    order = {t.label: n for n, t in enumerate(tables.values())}
+    if params_table is not None:
+        order.setdefault(params_table.label, len(order))
+    problems.sort(key=lambda t: (order.get(t[0], -1), t[1], t[2]))
+    seen, out = set(), []
+    for *_, prob in problems:
+        if prob not in seen:
+            seen.add(prob)
+            out.append(prob)
+    return out
 
 
 def _map_problem(prob: FieldIssue, built: dict[str, _Built], where: dict[str, str], bad) -> Optional[tuple]:
