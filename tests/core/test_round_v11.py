@@ -222,3 +222,23 @@ def test_regression_control_characters_in_ids_were_accepted():
     with pytest.raises(RoundValidationError) as info:
         parse_round(json.dumps(doc))
     assert [p.path for p in info.value.problems] == ["resources[0].id", "needs[0].name"]
+
+
+def test_the_schema_shows_the_new_fields():
+    from click.testing import CliRunner
+
+    from matcher.cli import main
+
+    out = CliRunner().invoke(main, ["schema"])
+    assert out.exit_code == 0
+    schema = json.loads(out.output)
+    defs = schema["$defs"]
+    assert {"communities", "previous", "name"} <= schema["properties"].keys()
+    assert {"fairness", "priority_aging"} <= defs["Params"]["properties"].keys()
+    assert {"name", "note", "rounds_unmet"} <= defs["Need"]["properties"].keys()
+    assert {"name", "note"} <= defs["Resource"]["properties"].keys()
+    assert {"target_projects", "community_id"} <= defs["Provider"]["properties"].keys()
+    assert defs["Community"]["required"] == ["id", "name"]
+    assert defs["Need"]["properties"]["quantity"] == {"maximum": 1000000, "minimum": 1, "title": "Quantity",
+                                                      "type": "integer"}
+    assert "\\u200B" in defs["Need"]["properties"]["id"]["pattern"]
