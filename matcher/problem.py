@@ -148,24 +148,3 @@ class Solution:
     def empty(cls, problem: Problem, status: Status, solver: str, message: str = "") -> "Solution":
         return cls(status, np.zeros(problem.n_pairs, dtype=np.int64), solver, 0, 0, 0, None, message)
 
-
-def lock_conflicts(p: Problem) -> list[tuple[str, int, int, int]]:
-    """Locks that cannot all hold together: (kind, index, locked total, limit).
-
-    kind is ``resource`` (over capacity), ``need`` (over quantity) or
-    ``provider`` (more locked projects than ``max_projects``).
-    """
-    out: list[tuple[str, int, int, int]] = []
-    lk = p.locked
-    if not lk.any():
-        return out
-    used = np.bincount(p.pair_res[lk], weights=p.pair_lock[lk], minlength=p.cap.size).astype(np.int64)
-    for i in np.flatnonzero(used > p.cap):
-        out.append(("resource", int(i), int(used[i]), int(p.cap[i])))
-    got = np.bincount(p.pair_need[lk], weights=p.pair_lock[lk], minlength=p.qty.size).astype(np.int64)
-    for j in np.flatnonzero(got > p.qty):
-        out.append(("need", int(j), int(got[j]), int(p.qty[j])))
-    projects = np.bincount(p.group[p.pair_res[lk]], minlength=p.group_limit.size)
-    for g in np.flatnonzero((p.group_limit >= 0) & (projects > p.group_limit)):
-        out.append(("provider", int(g), int(projects[g]), int(p.group_limit[g])))
-    return out

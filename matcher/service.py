@@ -22,8 +22,9 @@ from .errors import FieldIssue
 from .errors import NotApplicable, UnsupportedSolverError, VerificationError
 from .model import Round
 from .jsontext import to_json
+from .locks import lock_conflicts, lock_message
 from .output import build_output
-from .problem import Problem, Solution, SolveOptions, Status, lock_conflicts
+from .problem import Problem, Solution, SolveOptions, Status
 from .results import Result
 from .tables import RoundTables, build_tables
 from .validation import parse_round
@@ -107,18 +108,6 @@ def prepare(data: Any, source: str = "", progress: Optional[Callable[[str], None
     return Prepared(rnd, tables, pairs, problem, {"parse_validate": t1 - t0, "candidates": t2 - t1})
 
 
-def _lock_message(t: RoundTables, conflicts) -> str:
-    parts = []
-    for kind, k, total, limit in conflicts:
-        if kind == "resource":
-            parts.append(f"resource {t.res_ids[k]}: locked {total} > capacity {limit}")
-        elif kind == "need":
-            parts.append(f"need {t.need_ids[k]}: locked {total} > quantity {limit}")
-        else:
-            parts.append(f"provider {t.prov_ids[k]}: {total} locked projects > max_projects {limit}")
-    return "locks cannot all hold together: " + "; ".join(parts)
-
-
 def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s: Optional[float] = None,
                    workers: int = 0, progress: Optional[Callable[[str], None]] = None,
                    should_stop: Optional[Callable[[], bool]] = None, timings: bool = True,
@@ -131,7 +120,7 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
     t, pairs, problem = prep.tables, prep.pairs, prep.problem
     conflicts = lock_conflicts(problem)
     if conflicts:
-        sol = Solution.empty(problem, Status.INFEASIBLE, name, _lock_message(t, conflicts))
+        sol = Solution.empty(problem, Status.INFEASIBLE, name, lock_message(t, conflicts))
     else:
         options = SolveOptions(time_limit_s=limit, workers=workers, progress=progress,
                                should_stop=should_stop, hint=hint)

@@ -150,7 +150,9 @@ def verify(t: RoundTables, res: np.ndarray, need: np.ndarray, qty: np.ndarray,
             out.append(f"provider {pid}: {c} projects > max_projects {limits[pid]}")
 
     weights = rnd.params.weight_of()
-    value = sum(q * weights[N[j].priority] for j, q in zip(need.tolist(), qty.tolist()))
+    aging = rnd.params.priority_aging  # the weight is the effective priority's (ROUND.md level 2)
+    prio = [n.priority if aging is None else aging.effective(n.priority, n.rounds_unmet) for n in N]
+    value = sum(q * weights[prio[j]] for j, q in zip(need.tolist(), qty.tolist()))
     distance = int(sum(q * round(float(x)) for x, q in zip(d.tolist(), qty.tolist())))
     if served_value is not None and served_value != value:
         out.append(f"served_value {served_value} != recomputed {value}")

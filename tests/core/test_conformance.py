@@ -98,7 +98,7 @@ CASES = [
          # N0 must be served in full (3) but only the locked unit exists
          make_round([resource("R0", 0, capacity=1)], [need("N0", 100, quantity=3, all_or_nothing=True)],
                     locked=[("N0", "R0", 1)]),
-         None, False),
+         None, False, ("N0", "R0")),
     Case("min_quantity_blocks_small_needs",
          # R0 lots >= 3: N0 (qty 2, w16) cannot be served; N1 gets 4 at 200 m: V 4, D 800
          make_round([resource("R0", 0, capacity=5, min_quantity=3)],

@@ -106,3 +106,66 @@ def test_reasons_do_not_depend_on_the_solver_when_results_agree(solver):
     result = solve_round(doc, solver=solver, workers=1)
     got = {u["need_id"]: u["reason"] for u in result.document["unmet"]}
     assert got == {"N0": "no_candidate_tags", "N1": "no_candidate_category"}
+
+
+# --- ROUND.md v1.1: the settled rules ------------------------------------------
+
+
+def test_a_locked_need_always_has_a_candidate():
+    """A need whose only pair is its lock (here an ineligible one, 5000 m away) used
+    to get a no_candidate_* reason from the nearest *other* resource; the lock is a
+    candidate, so the need is short for lack of room."""
+    doc = make_round([resource("R0", 5000, capacity=9)], [need("N0", 0, quantity=3)], locked=[("N0", "R0", 1)])
+    assert unmet(doc) == {"N0": (2, "capacity_exhausted")}
+    doc = make_round([resource("R0", 5000, capacity=9), resource("R1", 10, category="care")],
+                     [need("N0", 0, quantity=3, required_tags=["law"])], locked=[("N0", "R0", 1)])
+    assert unmet(doc) == {"N0": (2, "capacity_exhausted")}
+
+
+def test_a_locked_need_whose_other_resources_are_full():
+    # N0 has 1 locked on R1 and R0 as a free candidate, but N1 (priority 5) takes R0
+    doc = make_round([resource("R0", 0, capacity=2), resource("R1", 100, capacity=1)],
+                     [need("N0", 10, quantity=3), need("N1", 20, quantity=2, priority=5)],
+                     locked=[("N0", "R1", 1)])
+    assert unmet(doc) == {"N0": (2, "capacity_exhausted")}
+
+
+def test_a_locked_need_blocked_by_a_provider_limit():
+    res = [resource("R0", 0, provider="U1", capacity=5), resource("R1", 100, provider="U1", capacity=5)]
+    doc = make_round(res, [need("N0", 10, quantity=4)], locked=[("N0", "R1", 1)], providers={"U1": 1})
+    assert unmet(doc) == {"N0": (3, "provider_limit")}
+
+
+def test_all_or_nothing_without_any_room_is_capacity_exhausted():
+    """An all-or-nothing need whose resources are all used up was reported as
+    all_or_nothing; with no room at all the reason is capacity_exhausted."""
+    doc = make_round([resource("R0", 0, capacity=2)],
+                     [need("N0", 10, quantity=2, priority=5), need("N1", 20, quantity=3, all_or_nothing=True)])
+    assert unmet(doc) == {"N1": (3, "capacity_exhausted")}
+
+
+def test_all_or_nothing_only_with_room_for_part():
+    # R0 keeps 1 place after N0; N1 needs 3 all-or-nothing: room for part of it
+    doc = make_round([resource("R0", 0, capacity=3)],
+                     [need("N0", 10, quantity=2, priority=5), need("N1", 20, quantity=3, all_or_nothing=True)])
+    assert unmet(doc) == {"N1": (3, "all_or_nothing")}
+
+
+def test_all_or_nothing_with_room_for_all_is_a_provider_limit():
+    # U1 runs one project: N0 (16) beats N1 (3 x 4 = 12); R1 still has room for all of N1
+    res = [resource("R0", 0, provider="U1", capacity=1), resource("R1", 2000, provider="U1", capacity=3)]
+    needs = [need("N0", 10, quantity=1, priority=5), need("N1", 2010, quantity=3, all_or_nothing=True)]
+    doc = make_round(res, needs, providers={"U1": 1})
+    assert unmet(doc) == {"N1": (3, "provider_limit")}
+
+
+def test_forbidden_nearest_with_a_farther_resource_out_of_reach():
+    doc = make_round([resource("R0", 10, capacity=9), resource("R1", 5000, capacity=9)], [need("N0", quantity=2)],
+                     forbidden=[("N0", "R0")])
+    assert unmet(doc) == {"N0": (2, "forbidden")}
+
+
+def test_forbidden_comes_after_rules_2_to_4():
+    doc = make_round([resource("R0", 10, capacity=9, windows=MON_DAY)], [need("N0", quantity=2, windows=MON_NIGHT)],
+                     forbidden=[("N0", "R0")])
+    assert unmet(doc) == {"N0": (2, "no_candidate_time")}
