@@ -51,6 +51,11 @@ def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_UNITS
 
 
+def _member(value: Any, ids: set) -> bool:
+    """``value in ids`` for any JSON value (lists are unhashable; ids are strings)."""
+    return isinstance(value, str) and value in ids
+
+
 class Draft:
     """The round document being edited, and every problem the changes met so far."""
 
@@ -112,7 +117,7 @@ class Draft:
             gone = {r.get("id") for r in self.data["resources"]
                     if isinstance(r, dict) and r.get("provider_id") == ident and isinstance(r.get("id"), str)}
             self.data["resources"] = [r for r in self.data["resources"]
-                                      if not (isinstance(r, dict) and r.get("id") in gone)]
+                                      if not (isinstance(r, dict) and _member(r.get("id"), gone))]
             self.drop_pairs(res_ids=gone)
         elif key == "resources":
             self.drop_pairs(res_ids={ident})
@@ -122,7 +127,7 @@ class Draft:
     def drop_pairs(self, need_ids: set = frozenset(), res_ids: set = frozenset()) -> None:
         for key in ("locked", "forbidden"):
             self.data[key] = [p for p in self.data[key] if not (isinstance(p, dict) and (
-                p.get("need_id") in need_ids or p.get("resource_id") in res_ids))]
+                _member(p.get("need_id"), need_ids) or _member(p.get("resource_id"), res_ids)))]
 
     def drop_pair(self, need_id: str, res_id: str, lists=("locked", "forbidden")) -> int:
         n = 0
@@ -168,11 +173,12 @@ class Add(_Op):
             have = doc.ids(self.list)
             for m, item in enumerate(items):
                 ident = item.get("id")
+                if not isinstance(ident, str):
+                    continue  # not an id at all: the round's validation names it
                 if ident in have:
                     sub = f"{path}.item.id" if self.item is not None and m == 0 else f"{path}.items[{m}].id"
                     doc.problem(sub, f"{_SINGULAR[self.list]} {ident!r} already exists")
-                if isinstance(ident, str):
-                    have.add(ident)
+                have.add(ident)
         doc.data[self.list].extend(copy.deepcopy(items))
 
 
