@@ -13,7 +13,7 @@ from ..validation import ROOT
 from ..whatif.run import INVALID, MAX_SCENARIOS, Limits, compare_request
 from .rounds import _read_document, authenticate
 
-__all__ = ["bp", "MAX_SCENARIOS"]
+__all__ = ["MAX_SCENARIOS", "bp"]
 
 bp = Blueprint("whatif", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)

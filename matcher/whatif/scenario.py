@@ -139,10 +139,10 @@ class Draft:
         return n
 
 
-OPERATIONS: dict[str, type["_Op"]] = {}
+OPERATIONS: dict[str, type[_Op]] = {}
 
 
-def operation(cls: type["_Op"]) -> type["_Op"]:
+def operation(cls: type[_Op]) -> type[_Op]:
     """Register an operation model in :data:`OPERATIONS` under its ``op`` name."""
     (name,) = get_args(cls.model_fields["op"].annotation)
     OPERATIONS[name] = cls

@@ -86,7 +86,8 @@ def test_request_path_equals_the_cli_comparison():
 
     from matcher.validation import parse_round as _parse
     from matcher.whatif import run
-    from matcher.whatif.scenario import apply_changes as _apply, parse_scenario as _ps
+    from matcher.whatif.scenario import apply_changes as _apply
+    from matcher.whatif.scenario import parse_scenario as _ps
 
     from .rounds import random_round
 

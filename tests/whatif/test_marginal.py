@@ -25,7 +25,7 @@ def test_one_more_unit_matches_brute_force(seed):
     t = base.prepared.tables
     every = list(range(t.n_res))  # all resources, not only the full ones: non-full ones must give 0
     gains = marginal.resource_gains(base, resources=every)
-    v0, d0, q0 = (base.solution.served_value, base.solution.total_distance, base.solution.served_quantity)
+    v0, d0 = base.solution.served_value, base.solution.total_distance
     for g in gains:
         more = copy.deepcopy(doc)
         more["resources"][g["resource"]]["capacity"] += 1

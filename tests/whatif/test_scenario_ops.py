@@ -195,7 +195,7 @@ def test_files_base_relative_and_result_validated(tmp_path):
     (tmp_path / "rounds" / "base.json").write_text(json.dumps(base_doc()), encoding="utf-8")
     good = {"base": "rounds/base.json", "name": "wider", "changes": [{"op": "set_param", "path": "max_distance_m", "value": 1500}]}
     (tmp_path / "good.json").write_text(json.dumps(good), encoding="utf-8")
-    doc, rnd = load(tmp_path / "good.json")
+    _doc, rnd = load(tmp_path / "good.json")
     assert rnd.params.max_distance_m == 1500 and rnd.name == "wider"
     nested = {"base": "good.json", "changes": [{"op": "add_capacity", "resource_id": "R-001", "amount": 1}]}
     (tmp_path / "nested.json").write_text(json.dumps(nested), encoding="utf-8")
