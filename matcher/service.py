@@ -169,3 +169,24 @@ def solve_round(data: Any, *, source: str = "", **kwargs) -> RoundResult:
     with paused_gc():  # one pause for both stages: the deferred collection runs once, at the end
         prep = prepare(data, source, kwargs.get("progress"))
         return solve_prepared(prep, **kwargs)
+
+
+def solve_part(prep: Prepared, part: np.ndarray, x: np.ndarray, solver: str, options: SolveOptions) -> Solution:
+    """Re-solve the pairs ``part`` of a prepared round with the others kept at ``x``; verified like any result.
+
+    For targeted re-solves (what-if marginal values): ``part`` must share no
+    resource, need or provider limit with the other used pairs. Returns the
+    whole round's solution; raises :class:`VerificationError` when it breaks
+    the round's rules.
+    """
+    sub = solvers.get(solver)(prep.problem.restrict(part), options)
+    full = x.copy()
+    full[part] = sub.x
+    sol = Solution.of(prep.problem, sub.status, full, sub.solver, message=sub.message)
+    if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
+        on = full > 0
+        violations = verify(prep.tables, prep.pairs.res[on], prep.pairs.need[on], full[on],
+                            sol.served_value, sol.total_distance)
+        if violations:
+            raise VerificationError(solver, violations)
+    return sol

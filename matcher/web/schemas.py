@@ -17,7 +17,7 @@ from ..model import Round
 from ..results import GroupCoverage, Project, Result, ResultStatus, Unmet
 from ..store.models import STATUSES
 from ..whatif.scenario import Change
-from .whatif import MAX_SCENARIOS
+from ..whatif.run import MAX_SCENARIOS
 
 RoundStatus = enum.Enum("RoundStatus", {s.upper(): s for s in STATUSES}, type=str)
 RoundStatus.__doc__ = "State of a stored round: queued, running, then a result status, failed or cancelled."

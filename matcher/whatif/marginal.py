@@ -14,21 +14,28 @@ time (and by how many minutes a week), and a provider limit that blocks.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any, Optional
 
 import numpy as np
 
-from .. import solvers
-from ..geo import haversine_m
 from ..errors import NotApplicable
+from ..geo import haversine_m
 from ..problem import SolveOptions, Status
-from ..service import RoundResult
+from ..service import Prepared, RoundResult, build_problem, solve_part
 from ..solvers.auto import parts
-from ..tables import RoundTables
+from ..tables import RoundTables, build_tables
 from ..windows import week_mask
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def with_one_more(prep: Prepared, i: int) -> Prepared:
+    """``prep`` with one more unit of resource ``i`` (the same pairs: they do not depend on capacity)."""
+    resources = list(prep.round.resources)
+    resources[i] = resources[i].model_copy(update={"capacity": resources[i].capacity + 1})
+    rnd = prep.round.model_copy(update={"resources": tuple(resources)})
+    tables = build_tables(rnd)
+    return Prepared(rnd, tables, prep.pairs, build_problem(tables, prep.pairs))
 
 
 def resource_gains(result: RoundResult, *, solver: Optional[str] = None, time_limit_s: float = 30.0,
@@ -40,42 +47,40 @@ def resource_gains(result: RoundResult, *, solver: Optional[str] = None, time_li
     (needs served more: [(need index, +units)]) and ``exact`` (both solves optimal).
     """
     prep, sol = result.prepared, result.solution
-    p, t = prep.problem, prep.tables
     name = "cpsat" if (solver or prep.round.params.solver) == "cpsat" else "auto"  # exact solvers only
-    x = sol.x
-    used = np.bincount(p.pair_res, weights=x, minlength=t.n_res).astype(np.int64)
     if resources is None:
-        resources = np.flatnonzero(used >= p.cap).tolist()
-    out = []
-    for i in resources:
-        cap = p.cap.copy()
-        cap[i] += 1
-        p2 = replace(p, cap=cap)
-        label, _ = parts(p2)
-        mine = label[(p2.pair_res == i) & (label >= 0)]
-        entry = {"resource": int(i), "value": 0, "distance_m": 0, "quantity": 0, "gains": [],
-                 "exact": sol.status is Status.OPTIMAL}
-        if mine.size:
-            sel = np.flatnonzero(np.isin(label, np.unique(mine)))
-            sub = p2.restrict(sel)
+        used = np.bincount(prep.problem.pair_res, weights=sol.x, minlength=prep.tables.n_res).astype(np.int64)
+        resources = np.flatnonzero(used >= prep.problem.cap).tolist()
+    return [_gain(result, int(i), name, time_limit_s) for i in resources]
+
+
+def _gain(result: RoundResult, i: int, name: str, time_limit_s: float) -> dict[str, Any]:
+    """One more unit of resource ``i``: only the part of the round it touches is re-solved (verified)."""
+    prep, sol = result.prepared, result.solution
+    x, p = sol.x, prep.problem
+    entry = {"resource": i, "value": 0, "distance_m": 0, "quantity": 0, "gains": [],
+             "exact": sol.status is Status.OPTIMAL}
+    more = with_one_more(prep, i)
+    label, _ = parts(more.problem)
+    mine = label[(more.problem.pair_res == i) & (label >= 0)]
+    if not mine.size:
+        return entry
+    sel = np.flatnonzero(np.isin(label, np.unique(mine)))
+    s2 = None
+    if name == "auto" and more.problem.restrict(sel).is_plain():
+        try:
+            s2 = solve_part(more, sel, x, "flow", SolveOptions(time_limit_s=time_limit_s))
+        except NotApplicable:
             s2 = None
-            if name == "auto" and sub.is_plain():
-                try:
-                    s2 = solvers.get("flow")(sub, SolveOptions(time_limit_s=time_limit_s))
-                except NotApplicable:
-                    s2 = None
-            if s2 is None:  # CP-SAT warm-started from the base quantities, still feasible with one more unit
-                s2 = solvers.get("cpsat")(sub, SolveOptions(time_limit_s=time_limit_s, hint=x[sel]))
-            before = p.restrict(sel).objective(x[sel])
-            entry["value"] = s2.served_value - before[0]
-            entry["distance_m"] = s2.total_distance - before[1]
-            entry["quantity"] = s2.served_quantity - before[2]
-            entry["exact"] = entry["exact"] and s2.status is Status.OPTIMAL
-            got0 = np.bincount(sub.pair_need, weights=x[sel], minlength=t.n_need)
-            got1 = np.bincount(sub.pair_need, weights=s2.x, minlength=t.n_need)
-            entry["gains"] = [(int(j), int(got1[j] - got0[j])) for j in np.flatnonzero(got1 > got0)]
-        out.append(entry)
-    return out
+    if s2 is None:  # CP-SAT warm-started from the base quantities, still feasible with one more unit
+        s2 = solve_part(more, sel, x, "cpsat", SolveOptions(time_limit_s=time_limit_s, hint=x[sel]))
+    before = p.objective(x)
+    entry.update(value=s2.served_value - before[0], distance_m=s2.total_distance - before[1],
+                 quantity=s2.served_quantity - before[2], exact=entry["exact"] and s2.status is Status.OPTIMAL)
+    got0 = np.bincount(p.pair_need, weights=x, minlength=p.qty.size)
+    got1 = np.bincount(p.pair_need, weights=s2.x, minlength=p.qty.size)
+    entry["gains"] = [(int(j), int(got1[j] - got0[j])) for j in np.flatnonzero(got1 > got0)]
+    return entry
 
 
 def _window_miss(t: RoundTables, i: int, j: int) -> tuple[int, str]:
@@ -144,84 +149,102 @@ def need_options(result: RoundResult, gains: Optional[list[dict]] = None) -> lis
     return out
 
 
+class _Names:
+    """How the sentences name resources and needs."""
+
+    def __init__(self, t: RoundTables):
+        self.t = t
+        self.providers = {p.id: p.name for p in t.round.providers}
+
+    def resource(self, i: int) -> str:
+        t = self.t
+        pid = t.prov_ids[t.res_provider[i]]
+        return f"{t.res_ids[i]} ({self.providers.get(pid) or pid}, {t.categories[t.res_cat[i]]})"
+
+    def need(self, j: int) -> str:
+        return f"{self.t.need_ids[j]} ({self.t.communities[self.t.need_comm[j]]})"
+
+
 def marginal_values(result: RoundResult, *, solver: Optional[str] = None, time_limit_s: float = 30.0) -> dict:
     """JSON-ready marginal values of a solved round, with a plain-words sentence for each item."""
     t = result.prepared.tables
     gains = resource_gains(result, solver=solver, time_limit_s=time_limit_s)
     options = need_options(result, gains)
-    weight = t.need_weight
-    names = {p.id: p.name for p in t.round.providers}
-
-    def rname(i: int) -> str:
-        pid = t.prov_ids[t.res_provider[i]]
-        return f"{t.res_ids[i]} ({names.get(pid) or pid}, {t.categories[t.res_cat[i]]})"
-
-    def nname(j: int) -> str:
-        return f"{t.need_ids[j]} ({t.communities[t.need_comm[j]]})"
-
-    res_out = []
-    for g in sorted(gains, key=lambda g: (-g["value"], g["distance_m"], g["resource"])):
-        i = g["resource"]
-        if g["value"] > 0:
-            who = ", ".join(f"{nname(j)} +{q}" for j, q in g["gains"])
-            text = (f"{rname(i)} is full ({int(t.res_cap[i])}/{int(t.res_cap[i])}); one more unit would add "
-                    f"{g['value']} served value ({g['quantity']:+d} units, {g['distance_m']:+d} m walking): {who}.")
-        elif g["distance_m"] < 0:
-            text = (f"{rname(i)} is full; one more unit would serve no more, but would shorten walking by "
-                    f"{-g['distance_m']} m.")
-        else:
-            text = f"{rname(i)} is full, but one more unit would add nothing: every need it can reach is served otherwise."
-        res_out.append({"resource_id": t.res_ids[i], "capacity": int(t.res_cap[i]), "value_of_one_more": g["value"],
-                        "served_quantity_change": g["quantity"], "distance_change_m": g["distance_m"],
-                        "needs_gaining": [{"need_id": t.need_ids[j], "quantity": q} for j, q in g["gains"]],
-                        "exact": g["exact"], "text": text})
-    need_out = []
-    for o in options:
-        j = o["need"]
-        parts_txt = []
-        helpful = [(i, v) for i, v, _ in o["full_resources"] if v]
-        if helpful:
-            parts_txt.append("one more unit at " + ", ".join(f"{t.res_ids[i]} (+{v} value)" for i, v in helpful))
-        elif o["full_resources"]:
-            parts_txt.append("its reachable resources " + ", ".join(t.res_ids[i] for i, _, _ in o["full_resources"])
-                             + " are full")
-        if o["blocked_providers"]:
-            parts_txt.append("providers at their project limit: " + ", ".join(t.prov_ids[g] for g in o["blocked_providers"]))
-        b = o["beyond_distance"]
-        if b:
-            parts_txt.append(f"{t.res_ids[b['resource']]} is {b['distance_m']} m away, {b['short_by_m']} m beyond the "
-                             f"{b['limit_m']} m circle ({b['room']} units free)")
-        w = o["outside_window"]
-        if w:
-            parts_txt.append(f"{t.res_ids[w['resource']]} ({w['distance_m']} m) is closed for {w['missing_minutes_per_week']} "
-                             f"minutes a week of the need's time, first at {w['first_missing']} ({w['room']} units free)")
-        nr = o.get("nearest")
-        if nr:
-            gap = f"{nr['distance_m']} m away (circle {nr['limit_m']} m)"
-            if nr["missing_minutes_per_week"]:
-                gap += f" and closed for {nr['missing_minutes_per_week']} minutes a week of the need's time"
-            parts_txt.append(f"the nearest, {t.res_ids[nr['resource']]}, is {gap}")
-        text = f"{nname(j)} is short by {o['short']} ({o['reason']}; {int(weight[j])} value a unit)" + (
-            ": " + "; ".join(parts_txt) + "." if parts_txt else ": no resource of its category with the required tags.")
-        need_out.append({
-            "need_id": t.need_ids[j], "short": o["short"], "reason": o["reason"], "value_per_unit": int(weight[j]),
-            "full_resources": [{"resource_id": t.res_ids[i], "value_of_one_more": v, "would_serve_this_need": s}
-                               for i, v, s in o["full_resources"]],
-            "blocked_providers": [t.prov_ids[g] for g in o["blocked_providers"]],
-            "nearest_beyond_distance": None if not b else {
-                "resource_id": t.res_ids[b["resource"]], "distance_m": b["distance_m"], "limit_m": b["limit_m"],
-                "short_by_m": b["short_by_m"], "free_capacity": b["room"]},
-            "nearest_outside_window": None if not w else {
-                "resource_id": t.res_ids[w["resource"]], "distance_m": w["distance_m"],
-                "missing_minutes_per_week": w["missing_minutes_per_week"], "first_missing": w["first_missing"],
-                "free_capacity": w["room"]},
-            "nearest_other": None if not nr else {
-                "resource_id": t.res_ids[nr["resource"]], "distance_m": nr["distance_m"], "limit_m": nr["limit_m"],
-                "missing_minutes_per_week": nr["missing_minutes_per_week"], "free_capacity": nr["room"]},
-            "text": text,
-        })
+    names = _Names(t)
+    res_out = [_resource_entry(names, g) for g in sorted(gains, key=lambda g: (-g["value"], g["distance_m"],
+                                                                                g["resource"]))]
+    need_out = [_need_entry(names, o) for o in options]
     return {"method": "targeted re-solve with capacity + 1 of each full resource (exact)",
             "status": result.document["status"], "resources": res_out, "needs": need_out}
+
+
+def _resource_entry(names: _Names, g: dict) -> dict[str, Any]:
+    t, i = names.t, g["resource"]
+    if g["value"] > 0:
+        who = ", ".join(f"{names.need(j)} +{q}" for j, q in g["gains"])
+        text = (f"{names.resource(i)} is full ({int(t.res_cap[i])}/{int(t.res_cap[i])}); one more unit would add "
+                f"{g['value']} served value ({g['quantity']:+d} units, {g['distance_m']:+d} m walking): {who}.")
+    elif g["distance_m"] < 0:
+        text = (f"{names.resource(i)} is full; one more unit would serve no more, but would shorten walking by "
+                f"{-g['distance_m']} m.")
+    else:
+        text = (f"{names.resource(i)} is full, but one more unit would add nothing: every need it can reach is "
+                "served otherwise.")
+    return {"resource_id": t.res_ids[i], "capacity": int(t.res_cap[i]), "value_of_one_more": g["value"],
+            "served_quantity_change": g["quantity"], "distance_change_m": g["distance_m"],
+            "needs_gaining": [{"need_id": t.need_ids[j], "quantity": q} for j, q in g["gains"]],
+            "exact": g["exact"], "text": text}
+
+
+def _need_sentence(names: _Names, o: dict) -> str:
+    t, j = names.t, o["need"]
+    parts_txt = []
+    helpful = [(i, v) for i, v, _ in o["full_resources"] if v]
+    if helpful:
+        parts_txt.append("one more unit at " + ", ".join(f"{t.res_ids[i]} (+{v} value)" for i, v in helpful))
+    elif o["full_resources"]:
+        parts_txt.append("its reachable resources " + ", ".join(t.res_ids[i] for i, _, _ in o["full_resources"])
+                         + " are full")
+    if o["blocked_providers"]:
+        parts_txt.append("providers at their project limit: " + ", ".join(t.prov_ids[g] for g in o["blocked_providers"]))
+    b = o["beyond_distance"]
+    if b:
+        parts_txt.append(f"{t.res_ids[b['resource']]} is {b['distance_m']} m away, {b['short_by_m']} m beyond the "
+                         f"{b['limit_m']} m circle ({b['room']} units free)")
+    w = o["outside_window"]
+    if w:
+        parts_txt.append(f"{t.res_ids[w['resource']]} ({w['distance_m']} m) is closed for {w['missing_minutes_per_week']} "
+                         f"minutes a week of the need's time, first at {w['first_missing']} ({w['room']} units free)")
+    nr = o.get("nearest")
+    if nr:
+        gap = f"{nr['distance_m']} m away (circle {nr['limit_m']} m)"
+        if nr["missing_minutes_per_week"]:
+            gap += f" and closed for {nr['missing_minutes_per_week']} minutes a week of the need's time"
+        parts_txt.append(f"the nearest, {t.res_ids[nr['resource']]}, is {gap}")
+    return f"{names.need(j)} is short by {o['short']} ({o['reason']}; {int(t.need_weight[j])} value a unit)" + (
+        ": " + "; ".join(parts_txt) + "." if parts_txt else ": no resource of its category with the required tags.")
+
+
+def _need_entry(names: _Names, o: dict) -> dict[str, Any]:
+    t, j = names.t, o["need"]
+    b, w, nr = o["beyond_distance"], o["outside_window"], o.get("nearest")
+    return {
+        "need_id": t.need_ids[j], "short": o["short"], "reason": o["reason"], "value_per_unit": int(t.need_weight[j]),
+        "full_resources": [{"resource_id": t.res_ids[i], "value_of_one_more": v, "would_serve_this_need": s}
+                           for i, v, s in o["full_resources"]],
+        "blocked_providers": [t.prov_ids[g] for g in o["blocked_providers"]],
+        "nearest_beyond_distance": None if not b else {
+            "resource_id": t.res_ids[b["resource"]], "distance_m": b["distance_m"], "limit_m": b["limit_m"],
+            "short_by_m": b["short_by_m"], "free_capacity": b["room"]},
+        "nearest_outside_window": None if not w else {
+            "resource_id": t.res_ids[w["resource"]], "distance_m": w["distance_m"],
+            "missing_minutes_per_week": w["missing_minutes_per_week"], "first_missing": w["first_missing"],
+            "free_capacity": w["room"]},
+        "nearest_other": None if not nr else {
+            "resource_id": t.res_ids[nr["resource"]], "distance_m": nr["distance_m"], "limit_m": nr["limit_m"],
+            "missing_minutes_per_week": nr["missing_minutes_per_week"], "free_capacity": nr["room"]},
+        "text": _need_sentence(names, o),
+    }
 
 
 def render(mv: dict) -> str:

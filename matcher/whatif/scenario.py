@@ -18,15 +18,14 @@ item is removed with ``remove``, not scaled to nothing).
 from __future__ import annotations
 
 import copy
-import json
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from ..errors import FieldIssue, InputError, ScenarioError
-from ..model import Need, Provider, Resource, Round
+from ..model import MAX_UNITS, Need, Provider, Resource, Round
 from ..validation import _message, decode_json, parse_round, path_of
 
 LISTS = ("providers", "resources", "needs", "locked", "forbidden")
@@ -35,13 +34,130 @@ PARAM_KEYS = ("max_distance_m", "priority_weights", "time_limit_s", "solver")
 
 
 Id = Annotated[StrictStr, Field(min_length=1)]
-Factor = Annotated[Union[StrictInt, StrictFloat], Field(gt=0, allow_inf_nan=False)]
+# At most MAX_UNITS: a larger factor makes every item larger than a round allows, and the bound keeps
+# ``value * factor`` finite (a factor of 1e308 or 10**400 is a field error, not an overflow).
+Factor = Annotated[Union[StrictInt, StrictFloat], Field(gt=0, le=MAX_UNITS, allow_inf_nan=False)]
+
+_SINGULAR = {"providers": "provider", "resources": "resource", "needs": "need"}
+
+
+def scaled(value: int, factor: float) -> int:
+    """The documented rounding rule: half up, at least 1 (``value``, ``factor`` at most MAX_UNITS)."""
+    return max(1, int(math.floor(value * factor + 0.5)))
+
+
+def _count(value: Any) -> bool:
+    """A capacity or quantity a round accepts (others are left for the round's validation to name)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_UNITS
+
+
+def _member(value: Any, ids: set) -> bool:
+    """``value in ids`` for any JSON value (lists are unhashable; ids are strings)."""
+    return isinstance(value, str) and value in ids
+
+
+class Draft:
+    """The round document being edited, and every problem the changes met so far."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.problems: list[FieldIssue] = []
+        for key in LISTS:
+            if not isinstance(data.get(key), list):
+                data[key] = [] if data.get(key) is None else data[key]
+        if not isinstance(data.get("params"), dict):
+            data["params"] = {} if data.get("params") is None else data["params"]
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(FieldIssue(path, message))
+
+    def unknown(self, path: str, key: str, ident: str) -> None:
+        self.problem(path, f"unknown {_SINGULAR[key]} {ident!r}")
+
+    def ids(self, key: str) -> set:
+        return {x.get("id") for x in self.data[key] if isinstance(x, dict) and isinstance(x.get("id"), str)}
+
+    def find(self, key: str, ident: Any) -> Optional[dict]:
+        for x in self.data[key]:
+            if isinstance(x, dict) and x.get("id") == ident:
+                return x
+        return None
+
+    def known(self, path: str, key: str, ident: Optional[str]) -> bool:
+        """True when ``ident`` is None or names an item of ``key``; otherwise a problem at ``path``."""
+        if ident is not None and self.find(key, ident) is None:
+            self.unknown(path, key, ident)
+            return False
+        return True
+
+    def matching(self, key: str, filters: dict, path: str) -> list[dict]:
+        """Items of ``key`` matching every filter that is not None ([] and a problem when one fails)."""
+        items = [x for x in self.data[key] if isinstance(x, dict)]
+        ok = True
+        for field, value in filters.items():
+            if value is None:
+                continue
+            if field in ("resource_id", "need_id"):
+                ok &= self.known(f"{path}.{field}", "resources" if field == "resource_id" else "needs", value)
+                items = [x for x in items if x.get("id") == value]
+            elif field == "provider_id" and not self.known(f"{path}.{field}", "providers", value):
+                ok = False
+            else:
+                items = [x for x in items if x.get(field) == value]
+                if not items and ok:
+                    what = {"category": "category", "community_id": "community"}.get(field, field)
+                    self.problem(f"{path}.{field}", f"no {_SINGULAR[key]} has {what} {value!r}")
+                    ok = False
+        return items if ok else []
+
+    def remove(self, key: str, ident: str) -> None:
+        """Remove an item; a provider takes its resources along, and the pairs on removed items go."""
+        self.data[key] = [x for x in self.data[key] if not (isinstance(x, dict) and x.get("id") == ident)]
+        if key == "providers":
+            gone = {r.get("id") for r in self.data["resources"]
+                    if isinstance(r, dict) and r.get("provider_id") == ident and isinstance(r.get("id"), str)}
+            self.data["resources"] = [r for r in self.data["resources"]
+                                      if not (isinstance(r, dict) and _member(r.get("id"), gone))]
+            self.drop_pairs(res_ids=gone)
+        elif key == "resources":
+            self.drop_pairs(res_ids={ident})
+        else:
+            self.drop_pairs(need_ids={ident})
+
+    def drop_pairs(self, need_ids: set = frozenset(), res_ids: set = frozenset()) -> None:
+        for key in ("locked", "forbidden"):
+            self.data[key] = [p for p in self.data[key] if not (isinstance(p, dict) and (
+                _member(p.get("need_id"), need_ids) or _member(p.get("resource_id"), res_ids)))]
+
+    def drop_pair(self, need_id: str, res_id: str, lists=("locked", "forbidden")) -> int:
+        n = 0
+        for key in lists:
+            before = len(self.data[key])
+            self.data[key] = [p for p in self.data[key] if not (isinstance(p, dict) and p.get("need_id") == need_id
+                                                                 and p.get("resource_id") == res_id)]
+            n += before - len(self.data[key])
+        return n
+
+
+OPERATIONS: dict[str, type[_Op]] = {}
+
+
+def operation(cls: type[_Op]) -> type[_Op]:
+    """Register an operation model in :data:`OPERATIONS` under its ``op`` name."""
+    (name,) = get_args(cls.model_fields["op"].annotation)
+    OPERATIONS[name] = cls
+    return cls
 
 
 class _Op(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def apply(self, doc: Draft, path: str) -> None:
+        """Apply this change to ``doc``; each problem goes to ``doc.problem`` with a path under ``path``."""
+        raise NotImplementedError
 
+
+@operation
 class Add(_Op):
     """Add one item (``item``) or several (``items``) to a list."""
     op: Literal["add"]
@@ -49,7 +165,24 @@ class Add(_Op):
     item: Optional[dict] = None
     items: Optional[list[dict]] = None
 
+    def apply(self, doc: Draft, path: str) -> None:
+        items = ([self.item] if self.item is not None else []) + list(self.items or [])
+        if not items:
+            return doc.problem(path, "give \"item\" or \"items\"")
+        if self.list in ENTITY_LISTS:
+            have = doc.ids(self.list)
+            for m, item in enumerate(items):
+                ident = item.get("id")
+                if not isinstance(ident, str):
+                    continue  # not an id at all: the round's validation names it
+                if ident in have:
+                    sub = f"{path}.item.id" if self.item is not None and m == 0 else f"{path}.items[{m}].id"
+                    doc.problem(sub, f"{_SINGULAR[self.list]} {ident!r} already exists")
+                have.add(ident)
+        doc.data[self.list].extend(copy.deepcopy(items))
 
+
+@operation
 class Remove(_Op):
     """Remove a provider (with its resources), resource or need by ``id``, or a
     lock/forbid by ``need_id`` + ``resource_id``. Locks and forbids on removed
@@ -60,9 +193,36 @@ class Remove(_Op):
     need_id: Optional[Id] = None
     resource_id: Optional[Id] = None
 
+    def apply(self, doc: Draft, path: str) -> None:
+        if self.list not in ENTITY_LISTS:
+            if self.need_id is None or self.resource_id is None:
+                return doc.problem(path, "give need_id and resource_id")
+            if doc.drop_pair(self.need_id, self.resource_id, (self.list,)) == 0:
+                doc.problem(path, f"no {self.list} pair ({self.need_id}, {self.resource_id})")
+            return None
+        if self.id is None:
+            return doc.problem(f"{path}.id", "is required")
+        if doc.known(f"{path}.id", self.list, self.id):
+            doc.remove(self.list, self.id)
+        return None
 
-class ScaleCapacity(_Op):
+
+class _Scale(_Op):
+    """Multiply one integer field of the items matching all given filters."""
+    target: ClassVar[tuple[str, str]]  # (list, field)
+
+    def apply(self, doc: Draft, path: str) -> None:
+        key, field = self.target
+        filters = self.model_dump(exclude={"op", "factor"})
+        for item in doc.matching(key, filters, path):
+            if _count(item.get(field)):
+                item[field] = scaled(item[field], self.factor)
+
+
+@operation
+class ScaleCapacity(_Scale):
     """Multiply ``capacity`` of the resources matching all given filters (none = all)."""
+    target: ClassVar[tuple[str, str]] = ("resources", "capacity")
     op: Literal["scale_capacity"]
     factor: Factor
     category: Optional[Id] = None
@@ -70,8 +230,10 @@ class ScaleCapacity(_Op):
     resource_id: Optional[Id] = None
 
 
-class ScaleDemand(_Op):
+@operation
+class ScaleDemand(_Scale):
     """Multiply ``quantity`` of the needs matching all given filters (none = all)."""
+    target: ClassVar[tuple[str, str]] = ("needs", "quantity")
     op: Literal["scale_demand"]
     factor: Factor
     category: Optional[Id] = None
@@ -79,27 +241,69 @@ class ScaleDemand(_Op):
     need_id: Optional[Id] = None
 
 
-class AddCapacity(_Op):
+class _AddAmount(_Op):
+    """Add ``amount`` to one integer field of one item; the result must stay >= 1."""
+    target: ClassVar[tuple[str, str, str]]  # (list, field, id field)
+
+    def apply(self, doc: Draft, path: str) -> None:
+        key, field, id_field = self.target
+        ident = getattr(self, id_field)
+        item = doc.find(key, ident)
+        if item is None:
+            return doc.unknown(f"{path}.{id_field}", key, ident)
+        old = item.get(field, 0)
+        if not isinstance(old, int) or isinstance(old, bool):
+            return doc.problem(f"{path}.{id_field}", f"{field} of {_SINGULAR[key]} {ident!r} is not an integer")
+        new = old + self.amount
+        if new < 1:
+            return doc.problem(f"{path}.amount", f"would leave {field} {new} < 1 (use remove)")
+        item[field] = new
+        return None
+
+
+@operation
+class AddCapacity(_AddAmount):
     """Add ``amount`` (may be negative; the result must stay >= 1) to one resource's capacity."""
+    target: ClassVar[tuple[str, str, str]] = ("resources", "capacity", "resource_id")
     op: Literal["add_capacity"]
     resource_id: Id
     amount: StrictInt
 
 
-class AddDemand(_Op):
+@operation
+class AddDemand(_AddAmount):
     """Add ``amount`` (may be negative; the result must stay >= 1) to one need's quantity."""
+    target: ClassVar[tuple[str, str, str]] = ("needs", "quantity", "need_id")
     op: Literal["add_demand"]
     need_id: Id
     amount: StrictInt
 
 
+@operation
 class SetParam(_Op):
     """Set ``params.<path>``; ``path`` is dotted (``priority_weights.5``)."""
     op: Literal["set_param"]
     path: Annotated[StrictStr, Field(min_length=1)]
     value: Any
 
+    def apply(self, doc: Draft, path: str) -> None:
+        parts = self.path.split(".")
+        if parts[0] == "params":
+            parts = parts[1:]
+        if (not parts or parts[0] not in PARAM_KEYS or len(parts) > 2
+                or (parts[0] != "priority_weights" and len(parts) > 1)):
+            return doc.problem(f"{path}.path", f"unknown parameter {self.path!r}: one of "
+                                               f"{', '.join(PARAM_KEYS)}, priority_weights.1..5")
+        target = doc.data["params"]
+        if len(parts) == 2:
+            target = target.setdefault("priority_weights", {})
+            if not isinstance(target, dict):
+                return doc.problem(f"{path}.path", "params.priority_weights is not an object")
+        target[parts[-1]] = copy.deepcopy(self.value)
+        return None
 
+
+@operation
 class SetField(_Op):
     """Set one field of one provider, resource or need (e.g. a resource's windows)."""
     op: Literal["set"]
@@ -108,7 +312,21 @@ class SetField(_Op):
     field: Annotated[StrictStr, Field(min_length=1)]
     value: Any
 
+    def apply(self, doc: Draft, path: str) -> None:
+        item = doc.find(self.list, self.id)
+        if item is None:
+            return doc.unknown(f"{path}.id", self.list, self.id)
+        if self.field == "id":
+            return doc.problem(f"{path}.field", "ids cannot be changed (remove and add instead)")
+        if self.field not in {"providers": Provider, "resources": Resource, "needs": Need}[self.list].model_fields:
+            return doc.problem(f"{path}.field", f"unknown field {self.field!r} of {self.list}")
+        if self.field == "provider_id" and doc.find("providers", self.value) is None:
+            return doc.problem(f"{path}.value", f"unknown provider {self.value!r}")
+        item[self.field] = copy.deepcopy(self.value)
+        return None
 
+
+@operation
 class SetPriority(_Op):
     """Set ``priority`` of the needs matching all given filters (at least one)."""
     op: Literal["set_priority"]
@@ -117,33 +335,65 @@ class SetPriority(_Op):
     community_id: Optional[Id] = None
     category: Optional[Id] = None
 
+    def apply(self, doc: Draft, path: str) -> None:
+        if self.need_id is None and self.community_id is None and self.category is None:
+            return doc.problem(path, "give need_id, community_id or category")
+        filters = {"category": self.category, "community_id": self.community_id, "need_id": self.need_id}
+        for n in doc.matching("needs", filters, path):
+            n["priority"] = self.priority
+        return None
 
-class Lock(_Op):
+
+class _PairOp(_Op):
+    """An operation on one (need, resource) pair: any lock and forbid of the pair is dropped first."""
+
+    def apply(self, doc: Draft, path: str) -> None:
+        ok = doc.known(f"{path}.need_id", "needs", self.need_id)
+        if ok & doc.known(f"{path}.resource_id", "resources", self.resource_id):
+            self.place(doc, doc.drop_pair(self.need_id, self.resource_id), path)
+
+    def place(self, doc: Draft, dropped: int, path: str) -> None:
+        raise NotImplementedError
+
+
+@operation
+class Lock(_PairOp):
     """Lock a pair at ``quantity`` (replaces an existing lock or forbid of the pair)."""
     op: Literal["lock"]
     need_id: Id
     resource_id: Id
-    quantity: Annotated[StrictInt, Field(ge=1)]
+    quantity: Annotated[StrictInt, Field(ge=1, le=MAX_UNITS)]
+
+    def place(self, doc: Draft, dropped: int, path: str) -> None:
+        doc.data["locked"].append({"need_id": self.need_id, "resource_id": self.resource_id,
+                                   "quantity": self.quantity})
 
 
-class Forbid(_Op):
+@operation
+class Forbid(_PairOp):
     """Forbid a pair (replaces an existing lock of the pair)."""
     op: Literal["forbid"]
     need_id: Id
     resource_id: Id
 
+    def place(self, doc: Draft, dropped: int, path: str) -> None:
+        doc.data["forbidden"].append({"need_id": self.need_id, "resource_id": self.resource_id})
 
-class Release(_Op):
+
+@operation
+class Release(_PairOp):
     """Drop any lock and forbid of a pair."""
     op: Literal["release"]
     need_id: Id
     resource_id: Id
 
+    def place(self, doc: Draft, dropped: int, path: str) -> None:
+        if dropped == 0:
+            doc.problem(path, f"pair ({self.need_id}, {self.resource_id}) is neither locked nor forbidden")
 
-Change = Annotated[Union[Add, Remove, ScaleCapacity, ScaleDemand, AddCapacity, AddDemand, SetParam, SetField,
-                         SetPriority, Lock, Forbid, Release], Field(discriminator="op")]
-OPS = ("add", "remove", "scale_capacity", "scale_demand", "add_capacity", "add_demand", "set_param", "set",
-       "set_priority", "lock", "forbid", "release")
+
+Change = Annotated[Union[tuple(OPERATIONS.values())], Field(discriminator="op")]
+OPS = tuple(OPERATIONS)
 
 
 class ScenarioDoc(BaseModel):
@@ -152,11 +402,6 @@ class ScenarioDoc(BaseModel):
     name: Optional[StrictStr] = None
     description: Optional[StrictStr] = None
     changes: list[Change] = Field(default_factory=list)
-
-
-def scaled(value: int, factor: float) -> int:
-    """The documented rounding rule: half up, at least 1."""
-    return max(1, int(math.floor(value * factor + 0.5)))
 
 
 def _problems_of(exc: ValidationError) -> list[FieldIssue]:
@@ -175,202 +420,16 @@ def _problems_of(exc: ValidationError) -> list[FieldIssue]:
     return out
 
 
-class _Doc:
-    """The round document being edited, with id lookups kept current."""
-
-    def __init__(self, data: dict):
-        self.data = data
-        for key in LISTS:
-            if not isinstance(data.get(key), list):
-                data[key] = [] if data.get(key) is None else data[key]
-        if not isinstance(data.get("params"), dict):
-            data["params"] = {} if data.get("params") is None else data["params"]
-
-    def ids(self, key: str) -> set:
-        return {x.get("id") for x in self.data[key] if isinstance(x, dict)}
-
-    def find(self, key: str, ident: str) -> Optional[dict]:
-        for x in self.data[key]:
-            if isinstance(x, dict) and x.get("id") == ident:
-                return x
-        return None
-
-    def drop_pairs(self, need_ids: set = frozenset(), res_ids: set = frozenset()) -> None:
-        for key in ("locked", "forbidden"):
-            self.data[key] = [p for p in self.data[key] if not (isinstance(p, dict) and (
-                p.get("need_id") in need_ids or p.get("resource_id") in res_ids))]
-
-    def drop_pair(self, need_id: str, res_id: str, lists=("locked", "forbidden")) -> int:
-        n = 0
-        for key in lists:
-            before = len(self.data[key])
-            self.data[key] = [p for p in self.data[key] if not (isinstance(p, dict) and p.get("need_id") == need_id
-                                                                 and p.get("resource_id") == res_id)]
-            n += before - len(self.data[key])
-        return n
-
-
-_SINGULAR = {"providers": "provider", "resources": "resource", "needs": "need"}
-
-
 def apply_changes(base: dict, changes: list, where: str = "changes") -> dict:
-    """Apply validated changes to a copy of a base round document; raise :class:`ScenarioError`."""
-    doc = _Doc(copy.deepcopy(base))
-    problems: list[FieldIssue] = []
+    """Apply validated changes to a copy of a base round document; raise :class:`ScenarioError`.
 
-    def unknown(path: str, key: str, ident: str) -> None:
-        problems.append(FieldIssue(path, f"unknown {_SINGULAR[key]} {ident!r}"))
-
-    def need_ref(path: str, ident: Optional[str]) -> bool:
-        if ident is not None and doc.find("needs", ident) is None:
-            unknown(path, "needs", ident)
-            return False
-        return True
-
-    def res_ref(path: str, ident: Optional[str]) -> bool:
-        if ident is not None and doc.find("resources", ident) is None:
-            unknown(path, "resources", ident)
-            return False
-        return True
-
-    def matching(key: str, filters: dict, path: str) -> Optional[list[dict]]:
-        items = [x for x in doc.data[key] if isinstance(x, dict)]
-        ok = True
-        for field, value in filters.items():
-            if value is None:
-                continue
-            if field in ("resource_id", "need_id"):
-                target = "resources" if field == "resource_id" else "needs"
-                if doc.find(target, value) is None:
-                    unknown(f"{path}.{field}", target, value)
-                    ok = False
-                items = [x for x in items if x.get("id") == value]
-            else:
-                if field == "provider_id" and doc.find("providers", value) is None:
-                    unknown(f"{path}.{field}", "providers", value)
-                    ok = False
-                    continue
-                items = [x for x in items if x.get(field) == value]
-                if not items and ok:
-                    what = {"category": "category", "community_id": "community"}.get(field, field)
-                    problems.append(FieldIssue(f"{path}.{field}", f"no {_SINGULAR[key]} has {what} {value!r}"))
-                    ok = False
-        return items if ok else None
-
-    for k, ch in enumerate(changes):
-        path = f"{where}[{k}]"
-        if isinstance(ch, Add):
-            items = ([ch.item] if ch.item is not None else []) + list(ch.items or [])
-            if not items:
-                problems.append(FieldIssue(path, "give \"item\" or \"items\""))
-                continue
-            if ch.list in ENTITY_LISTS:
-                have = doc.ids(ch.list)
-                for m, item in enumerate(items):
-                    ident = item.get("id")
-                    if ident in have:
-                        sub = f"{path}.item.id" if ch.item is not None and m == 0 else f"{path}.items[{m}].id"
-                        problems.append(FieldIssue(sub, f"{_SINGULAR[ch.list]} {ident!r} already exists"))
-                    have.add(ident)
-            doc.data[ch.list].extend(copy.deepcopy(items))
-        elif isinstance(ch, Remove):
-            if ch.list in ENTITY_LISTS:
-                if ch.id is None:
-                    problems.append(FieldIssue(f"{path}.id", "is required"))
-                    continue
-                if doc.find(ch.list, ch.id) is None:
-                    unknown(f"{path}.id", ch.list, ch.id)
-                    continue
-                doc.data[ch.list] = [x for x in doc.data[ch.list] if not (isinstance(x, dict) and x.get("id") == ch.id)]
-                if ch.list == "providers":
-                    gone = {r.get("id") for r in doc.data["resources"] if isinstance(r, dict) and r.get("provider_id") == ch.id}
-                    doc.data["resources"] = [r for r in doc.data["resources"] if r.get("id") not in gone]
-                    doc.drop_pairs(res_ids=gone)
-                elif ch.list == "resources":
-                    doc.drop_pairs(res_ids={ch.id})
-                else:
-                    doc.drop_pairs(need_ids={ch.id})
-            else:
-                if ch.need_id is None or ch.resource_id is None:
-                    problems.append(FieldIssue(path, "give need_id and resource_id"))
-                    continue
-                if doc.drop_pair(ch.need_id, ch.resource_id, (ch.list,)) == 0:
-                    problems.append(FieldIssue(path, f"no {ch.list} pair ({ch.need_id}, {ch.resource_id})"))
-        elif isinstance(ch, ScaleCapacity):
-            items = matching("resources", {"category": ch.category, "provider_id": ch.provider_id,
-                                           "resource_id": ch.resource_id}, path)
-            for r in items or []:
-                if isinstance(r.get("capacity"), int):
-                    r["capacity"] = scaled(r["capacity"], ch.factor)
-        elif isinstance(ch, ScaleDemand):
-            items = matching("needs", {"category": ch.category, "community_id": ch.community_id,
-                                       "need_id": ch.need_id}, path)
-            for n in items or []:
-                if isinstance(n.get("quantity"), int):
-                    n["quantity"] = scaled(n["quantity"], ch.factor)
-        elif isinstance(ch, (AddCapacity, AddDemand)):
-            key, field, ident = (("resources", "capacity", ch.resource_id) if isinstance(ch, AddCapacity)
-                                 else ("needs", "quantity", ch.need_id))
-            item = doc.find(key, ident)
-            if item is None:
-                unknown(f"{path}.{'resource_id' if key == 'resources' else 'need_id'}", key, ident)
-                continue
-            new = int(item.get(field, 0)) + ch.amount
-            if new < 1:
-                problems.append(FieldIssue(f"{path}.amount", f"would leave {field} {new} < 1 (use remove)"))
-                continue
-            item[field] = new
-        elif isinstance(ch, SetParam):
-            parts = ch.path.split(".")
-            if parts[0] == "params":
-                parts = parts[1:]
-            if not parts or parts[0] not in PARAM_KEYS or (parts[0] != "priority_weights" and len(parts) > 1) or len(parts) > 2:
-                problems.append(FieldIssue(f"{path}.path", f"unknown parameter {ch.path!r}: one of "
-                                                             f"{', '.join(PARAM_KEYS)}, priority_weights.1..5"))
-                continue
-            target = doc.data["params"]
-            if len(parts) == 2:
-                target = target.setdefault("priority_weights", {})
-                if not isinstance(target, dict):
-                    problems.append(FieldIssue(f"{path}.path", "params.priority_weights is not an object"))
-                    continue
-            target[parts[-1]] = copy.deepcopy(ch.value)
-        elif isinstance(ch, SetField):
-            item = doc.find(ch.list, ch.id)
-            if item is None:
-                unknown(f"{path}.id", ch.list, ch.id)
-                continue
-            if ch.field == "id":
-                problems.append(FieldIssue(f"{path}.field", "ids cannot be changed (remove and add instead)"))
-                continue
-            allowed = {"providers": Provider, "resources": Resource, "needs": Need}[ch.list].model_fields
-            if ch.field not in allowed:
-                problems.append(FieldIssue(f"{path}.field", f"unknown field {ch.field!r} of {ch.list}"))
-                continue
-            if ch.field == "provider_id" and doc.find("providers", ch.value) is None:
-                problems.append(FieldIssue(f"{path}.value", f"unknown provider {ch.value!r}"))
-                continue
-            item[ch.field] = copy.deepcopy(ch.value)
-        elif isinstance(ch, SetPriority):
-            if ch.need_id is None and ch.community_id is None and ch.category is None:
-                problems.append(FieldIssue(path, "give need_id, community_id or category"))
-                continue
-            for n in matching("needs", {"category": ch.category, "community_id": ch.community_id,
-                                        "need_id": ch.need_id}, path) or []:
-                n["priority"] = ch.priority
-        elif isinstance(ch, (Lock, Forbid, Release)):
-            ok = need_ref(f"{path}.need_id", ch.need_id) & res_ref(f"{path}.resource_id", ch.resource_id)
-            if not ok:
-                continue
-            dropped = doc.drop_pair(ch.need_id, ch.resource_id)
-            if isinstance(ch, Lock):
-                doc.data["locked"].append({"need_id": ch.need_id, "resource_id": ch.resource_id, "quantity": ch.quantity})
-            elif isinstance(ch, Forbid):
-                doc.data["forbidden"].append({"need_id": ch.need_id, "resource_id": ch.resource_id})
-            elif dropped == 0:
-                problems.append(FieldIssue(path, f"pair ({ch.need_id}, {ch.resource_id}) is neither locked nor forbidden"))
-    if problems:
-        raise ScenarioError(problems)
+    Every change applies itself (:meth:`_Op.apply`); the problems of all of them are gathered first.
+    """
+    doc = Draft(copy.deepcopy(base))
+    for k, change in enumerate(changes):
+        change.apply(doc, f"{where}[{k}]")
+    if doc.problems:
+        raise ScenarioError(doc.problems)
     return doc.data
 
 
@@ -424,6 +483,3 @@ def load(path: str | Path) -> tuple[dict, Round]:
     p = Path(path)
     return resolve(_read(p, "(file)"), p.parent, str(p))
 
-
-def to_json(doc: dict) -> str:
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"

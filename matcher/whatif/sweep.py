@@ -29,7 +29,7 @@ import numpy as np
 
 from ..candidates import Pairs, pair_keys
 from ..errors import FieldIssue
-from ..model import Round
+from ..model import MAX_UNITS, Round
 from ..problem import Problem
 from ..service import Prepared, RoundResult, build_problem, prepare, solve_prepared
 from ..tables import build_tables
@@ -73,9 +73,10 @@ def parse_spec(text: str, where: str = "--sweep") -> SweepSpec:
             start, stop, step = parts
             if step <= 0 or stop < start:
                 raise bad(f"{rng!r}: need START <= STOP and STEP > 0")
-            n = int(math.floor((stop - start) / step + 1e-9)) + 1
-            if n > 1000:
+            steps = (stop - start) / step + 1e-9  # may be inf: compared before it becomes an int
+            if steps >= 1000:
                 raise bad(f"{rng!r}: more than 1000 steps")
+            n = int(math.floor(steps)) + 1
             values = tuple(round(start + k * step, 10) for k in range(n))
         else:
             values = tuple(float(p) for p in rng.split(","))
@@ -83,6 +84,8 @@ def parse_spec(text: str, where: str = "--sweep") -> SweepSpec:
         raise bad(f"{rng!r}: numbers expected") from None
     if not values or any(not math.isfinite(v) or v <= 0 for v in values):
         raise bad(f"{rng!r}: every value must be > 0")
+    if kind != "distance" and max(values) > MAX_UNITS:
+        raise bad(f"{rng!r}: a factor must be <= {MAX_UNITS}")
     return SweepSpec(kind, cat, values, text)
 
 

@@ -146,3 +146,34 @@ def test_whatif_is_in_the_openapi_document(client):
     assert op["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/WhatIfRequest"}
     assert {"200", "401", "413", "422"} <= set(op["responses"])
     assert "WhatIfReply" in doc["components"]["schemas"]
+
+
+def test_whatif_overflow_factor_is_a_field_error_not_500(client, auth, sample_round):
+    """Issue 10 item 5: factor 1e308 or 10**400 was an OverflowError (HTML 500)."""
+    import json
+
+    for factor in ("1e308", "1" + "0" * 400, "1e400"):
+        text = ('{"base": %s, "scenarios": [{"name": "s", "changes": [{"op": "scale_demand", "factor": %s}, '
+                '{"op": "scale_capacity", "factor": %s}]}]}' % (json.dumps(sample_round), factor, factor))
+        r = client.post(URL, data=text, headers={**auth, "Content-Type": "application/json"})
+        assert r.status_code == 422, (factor, r.get_data(as_text=True))
+        assert r.mimetype == "application/problem+json"
+        assert r.json["errors"] == [
+            {"path": "scenarios[0].changes[0].factor", "message": "must be <= 1000000"},
+            {"path": "scenarios[0].changes[1].factor", "message": "must be <= 1000000"}]
+
+
+def test_whatif_huge_amount_and_lock_are_field_errors_not_500(client, auth, sample_round):
+    big = 10 ** 400
+    body = _body(sample_round, {"name": "s", "changes": [
+        {"op": "add_capacity", "resource_id": "R001", "amount": big},
+        {"op": "lock", "need_id": "N001", "resource_id": "R001", "quantity": big}]})
+    r = client.post(URL, json=body, headers=auth)
+    assert r.status_code == 422, r.get_data(as_text=True)
+    paths = {e["path"] for e in r.json["errors"]}
+    assert paths == {"scenarios[0].changes[1].quantity"}
+    body = _body(sample_round, {"name": "s", "changes": [{"op": "add_capacity", "resource_id": "R001", "amount": big}]})
+    r = client.post(URL, json=body, headers=auth)
+    assert r.status_code == 422, r.get_data(as_text=True)
+    assert [e["path"] for e in r.json["errors"]] == ["scenarios[0]"]
+    assert "capacity: must be <= 1000000" in r.json["errors"][0]["message"]

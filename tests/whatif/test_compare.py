@@ -78,3 +78,26 @@ def test_cli_refuses_unknown_ids_with_paths(tmp_path):
     assert r.exit_code == 2
     assert "changes[1].id: unknown provider 'U-404'" in r.output
     assert "changes[2].resource_id: unknown resource 'R-999'" in r.output
+
+
+def test_request_path_equals_the_cli_comparison():
+    """whatif.run (the API's path) gives what compare.solve_case + compare.compare (the CLI's) give."""
+    import copy as _copy
+
+    from matcher.validation import parse_round as _parse
+    from matcher.whatif import run
+    from matcher.whatif.scenario import apply_changes as _apply
+    from matcher.whatif.scenario import parse_scenario as _ps
+
+    from .rounds import random_round
+
+    doc = random_round(7)
+    changes = [{"op": "scale_capacity", "factor": 2}, {"op": "add_demand", "need_id": "N0", "amount": 3}]
+    got = run.compare_request({"base": _copy.deepcopy(doc), "scenarios": [{"name": "s", "changes": changes}]})
+    more = _apply(doc, _ps({"base": "-", "changes": changes}).changes)
+    more["name"] = "s"
+    from matcher.whatif import compare as _cmp
+    want = _cmp.compare([_cmp.solve_case("base", _parse(doc)), _cmp.solve_case("s", _parse(more))])
+    for c in got["cases"] + want["cases"]:
+        c["kpis"].pop("solve_seconds")
+    assert got == want

@@ -25,7 +25,7 @@ def test_one_more_unit_matches_brute_force(seed):
     t = base.prepared.tables
     every = list(range(t.n_res))  # all resources, not only the full ones: non-full ones must give 0
     gains = marginal.resource_gains(base, resources=every)
-    v0, d0, q0 = (base.solution.served_value, base.solution.total_distance, base.solution.served_quantity)
+    v0, d0 = base.solution.served_value, base.solution.total_distance
     for g in gains:
         more = copy.deepcopy(doc)
         more["resources"][g["resource"]]["capacity"] += 1
@@ -76,3 +76,15 @@ def test_cli_marginal_json():
     r = CliRunner().invoke(main, ["whatif", str(SCENARIOS / "huzhou_idle_rooms.json"), "--marginal", "--json"])
     assert r.exit_code == 0, r.output
     assert '"method"' in r.output
+
+
+def test_every_re_solve_is_verified(monkeypatch):
+    """Issue 9 item 6: marginal re-solves go through service.solve_part, which verifies them."""
+    from matcher import service
+    from matcher.errors import VerificationError
+
+    base = solve_round(random_round(201, n_res=6, n_need=9), timings=False)
+    assert marginal.resource_gains(base, resources=[0, 1])  # verified and accepted
+    monkeypatch.setattr(service, "verify", lambda *args, **kwargs: ["planted violation"])
+    with pytest.raises(VerificationError, match="planted violation"):
+        marginal.resource_gains(base, resources=list(range(base.prepared.tables.n_res)))

@@ -195,7 +195,7 @@ def test_files_base_relative_and_result_validated(tmp_path):
     (tmp_path / "rounds" / "base.json").write_text(json.dumps(base_doc()), encoding="utf-8")
     good = {"base": "rounds/base.json", "name": "wider", "changes": [{"op": "set_param", "path": "max_distance_m", "value": 1500}]}
     (tmp_path / "good.json").write_text(json.dumps(good), encoding="utf-8")
-    doc, rnd = load(tmp_path / "good.json")
+    _doc, rnd = load(tmp_path / "good.json")
     assert rnd.params.max_distance_m == 1500 and rnd.name == "wider"
     nested = {"base": "good.json", "changes": [{"op": "add_capacity", "resource_id": "R-001", "amount": 1}]}
     (tmp_path / "nested.json").write_text(json.dumps(nested), encoding="utf-8")
@@ -210,3 +210,53 @@ def test_files_base_relative_and_result_validated(tmp_path):
     with pytest.raises(ScenarioError) as e:
         resolve({"base": "missing.json", "changes": []}, tmp_path)
     assert paths(e)[0].startswith("base: cannot read")
+
+
+@pytest.mark.parametrize("factor", [1e308, 10 ** 400, 1_000_001])
+def test_overflow_factor_is_a_field_error(tmp_path, factor):
+    """Issue 10 item 5: ``scenario.load`` (what ``matcher whatif`` calls) raised OverflowError on huge factors."""
+    (tmp_path / "base.json").write_text(json.dumps(base_doc()), encoding="utf-8")
+    text = ('{"base": "base.json", "changes": [{"op": "scale_demand", "factor": %s}, '
+            '{"op": "scale_capacity", "factor": %s, "category": "parking"}]}' % (repr(factor), repr(factor)))
+    (tmp_path / "s.json").write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as e:
+        load(tmp_path / "s.json")
+    assert paths(e) == ["changes[0].factor: must be <= 1000000", "changes[1].factor: must be <= 1000000"]
+
+
+def test_largest_factor_gives_a_round_error_not_an_overflow():
+    doc = apply({"op": "scale_capacity", "factor": 1_000_000, "resource_id": "R-004"})
+    assert by_id(doc, "resources")["R-004"]["capacity"] == 1_000_000
+    # an added item with an absurd capacity is left for the round's validation to name, not scaled
+    doc = apply({"op": "add", "list": "resources", "item": {"id": "R-9", "provider_id": "U-001", "category": "care",
+                                                            "capacity": 10 ** 400, "lat": 39.9, "lon": 116.3}},
+                {"op": "scale_capacity", "factor": 1e6, "category": "care"})
+    assert by_id(doc, "resources")["R-9"]["capacity"] == 10 ** 400
+
+
+def test_operations_on_malformed_added_items_give_field_errors():
+    with pytest.raises(ScenarioError) as e:
+        apply({"op": "add", "list": "resources", "items": [{"id": ["x"]}, {"id": "R-8", "capacity": "many"}]},
+              {"op": "add", "list": "resources", "item": {"id": "R-7"}},
+              {"op": "add_capacity", "resource_id": "R-8", "amount": 1},
+              {"op": "remove", "list": "providers", "id": "U-001"})
+    assert paths(e) == ["changes[2].resource_id: capacity of resource 'R-8' is not an integer"]
+
+
+def test_every_operation_is_registered_by_its_op_name():
+    from matcher.whatif.scenario import OPERATIONS, OPS
+
+    assert OPS == ("add", "remove", "scale_capacity", "scale_demand", "add_capacity", "add_demand", "set_param",
+                   "set", "set_priority", "lock", "forbid", "release")
+    for name, model in OPERATIONS.items():
+        assert model.model_fields["op"].annotation.__args__ == (name,)
+        assert "apply" in model.__dict__ or any("apply" in b.__dict__ for b in model.__mro__[1:-3])
+
+
+def test_pair_lists_with_malformed_added_pairs_do_not_crash():
+    with pytest.raises(ScenarioError) as e:
+        apply({"op": "add", "list": "locked", "item": {"need_id": ["N-001"], "resource_id": {"x": 1}}},
+              {"op": "remove", "list": "needs", "id": "N-001"},
+              {"op": "remove", "list": "resources", "id": "R-001"},
+              {"op": "release", "need_id": "N-002", "resource_id": "R-003"})
+    assert paths(e) == ["changes[3]: pair (N-002, R-003) is neither locked nor forbidden"]

@@ -90,3 +90,14 @@ def test_cli_sweep_writes_csv_and_png(tmp_path):
     lines = csv_path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("capacity_factor[parking],status,served_quantity") and len(lines) == 4
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_overflow_sweep_specs_are_field_errors():
+    """Issue 10 item 5 (CLI): huge sweep factors or step counts raised OverflowError."""
+    from matcher.whatif.scenario import ScenarioError
+
+    for text, message in [("capacity=1e308", "a factor must be <= 1000000"),
+                          ("demand=1:1e308:1e-300", "more than 1000 steps")]:
+        with pytest.raises(ScenarioError) as e:
+            sweep.parse_spec(text)
+        assert e.value.problems[0].path == "--sweep" and message in e.value.problems[0].message
