@@ -125,7 +125,7 @@ class Kpis(_Doc):
     by_community: dict[str, GroupCoverage] = Field(description="by community, every community of a need")
 
 
-class Fairness(_Doc):
+class FairnessOutcome(_Doc):
     """Level 1, only with params.fairness: community coverages of the result."""
 
     mode: FairnessMode
@@ -199,7 +199,7 @@ class Result(_Doc):
     projects: list[Project] = Field(description="ordered by need (input order), then distance, then resource")
     unmet: list[Unmet] = Field(description="every need not fully served, in input order")
     kpis: Kpis
-    fairness: Union[Fairness, SkipJsonSchema[None]] = omitted("only with params.fairness")
+    fairness: Union[FairnessOutcome, SkipJsonSchema[None]] = omitted("only with params.fairness")
     churn: Union[Churn, SkipJsonSchema[None]] = omitted("only with previous")
     stats: Stats
 

@@ -9,7 +9,7 @@ import pytest
 
 from matcher.errors import InputError
 from matcher.jsontext import to_json
-from matcher.results import Churn, Fairness, Result, as_result, output_schema
+from matcher.results import Churn, FairnessOutcome, Result, as_result, output_schema
 from matcher.service import solve_round
 from matcher.store.models import ProjectRow
 from matcher.store.repo import PROJECT_FIELDS
@@ -76,7 +76,7 @@ def test_optional_blocks_and_fields_are_written_in_contract_order():
     result = _infeasible()
     result.objective.churn_units = 12
     result.objective.participation_shortfall = 0
-    result.fairness = Fairness(mode="leximin", min_coverage=0.5, binding_communities=["C1"],
+    result.fairness = FairnessOutcome(mode="leximin", min_coverage=0.5, binding_communities=["C1"],
                                coverage_by_community={"C1": 0.5}, value_without_fairness=10, price_of_fairness=0.1)
     result.churn = Churn.model_validate({
         "units": 12, "pairs_kept": 40, "added": [{"need_id": "N-9", "resource_id": "R-4", "quantity": 6}],
@@ -128,7 +128,7 @@ def test_schema_refuses_null_for_an_omitted_field_and_unknown_fields():
     schema = output_schema()
     assert schema["title"] == "Result"
     assert set(schema["required"]) == {"status", "solver", "objective", "projects", "unmet", "kpis", "stats"}
-    assert {"Project", "Unmet", "Objective", "Kpis", "Stats", "Fairness", "Churn"} <= set(schema["$defs"])
+    assert {"Project", "Unmet", "Objective", "Kpis", "Stats", "FairnessOutcome", "Churn"} <= set(schema["$defs"])
 
 
 def test_store_keeps_the_fields_every_project_has():
