@@ -25,7 +25,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..errors import NotApplicable
+from ..errors import NotApplicable, SolverFailed
 from ..problem import Problem, Solution, SolveOptions, Status
 
 NAME = "flow"
@@ -108,9 +108,8 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     status = mcf.solve()
     solved = time.perf_counter()
     if status != mcf.OPTIMAL:
-        # with the bypass arc the network is always feasible: anything else is a fault
-        name = getattr(status, "name", str(status))
-        return Solution.empty(p, Status.UNKNOWN, NAME, f"min-cost flow ended with status {name}")
+        # with the bypass arc the network is always feasible and flow has no limit: anything else is a fault
+        raise SolverFailed(NAME, f"min-cost flow ended with status {getattr(status, 'name', status)}")
     flows = mcf.flows(all_arcs[nr: nr + arcs.size])
     x[arcs] = flows
     return Solution.of(p, Status.OPTIMAL, x, NAME, build_seconds=built - t0, solve_seconds=solved - built,
