@@ -9,14 +9,17 @@ when every part is.
 All plain parts (no binding provider limit, minimum lot or all-or-nothing
 need) go to min-cost flow: one call when they are small, else one call per
 large part (small parts packed together). Separate flows per part are much
-faster than one flow over all of them (about 2.5x at 1.6M pairs), because the
-cost-scaling algorithm works to the widest cost range in its network. Each
-other part goes to CP-SAT with a share of the time limit proportional to its
-size (unused time carries over).
+faster than one flow over all of them (figures in ``docs/scale.md``), because
+the cost-scaling algorithm works to the widest cost range in its network.
+Each other part goes to CP-SAT (large ones first through the heuristics of
+:mod:`matcher.solvers.heuristics` and the LP of :mod:`matcher.solvers.lp`)
+with a share of the time left proportional to its size; unused time carries
+over, and while time is left the parts not proven yet are revisited from
+their best result (hint) until every part is proven or the limit is reached.
 
-The list of tasks depends on the round only. The current runner of
-:mod:`matcher.parallel` solves them: here one after the other, or on the
-workers of a Dask cluster, with the identical result.
+The list of tasks depends on the round only. :func:`matcher.parallel.choose`
+decides how they run: here one after the other, on forked local processes,
+or on the workers of a Dask cluster, with the identical result.
 """
 from __future__ import annotations
 
@@ -31,9 +34,10 @@ from scipy.sparse.csgraph import connected_components
 
 from .. import parallel
 from ..errors import NotApplicable
-from ..problem import Problem, Solution, SolveOptions, Status, rank_in_runs
+from ..problem import Problem, Solution, SolveOptions, Status
 from . import cpsat, flow
 from .greedy import greedy_quantities
+from .heuristics import better as _better, polish as _polish, relaxed, repair
 
 NAME = "auto"
 FLOW_TASK_PAIRS = 10_000  # up to this many plain pairs: one flow call
@@ -87,74 +91,6 @@ HEURISTIC_PAIRS = 20_000  # CP-SAT parts at least this large also get a flow bou
 DIVE_NEAREST = 10  # the dive's LPs use each need's this many nearest pairs (plus the LP's and the start's)
 DIVE_SHARE = 0.8  # the bound LP and the dive end by this share of the part's time limit
 CPSAT_PAIRS_PER_S = 2_000  # after the dive, CP-SAT runs on the whole part only with >= 1 s per this many pairs
-
-
-def relaxed(p: Problem) -> Problem:
-    """The part without provider limits, minimum lots and all-or-nothing: a plain
-    problem whose optimum bounds the served value of ``p`` from above."""
-    return Problem(p.cap, np.ones_like(p.min_qty), p.group, np.full_like(p.group_limit, -1), p.qty, p.weight,
-                   np.zeros_like(p.aon), p.pair_res, p.pair_need, p.pair_dist, p.pair_lock)
-
-
-def repair(p: Problem, x_relaxed: np.ndarray) -> Optional[np.ndarray]:
-    """A feasible result of ``p`` from a relaxed one: drop projects below a minimum
-    lot, partly served all-or-nothing needs and, per provider over its limit, all
-    but its most valuable projects; keep the rest and let the greedy fill around them."""
-    keep = np.asarray(x_relaxed, dtype=np.int64).copy()
-    free = ~p.locked
-    keep[free & (keep > 0) & (keep < p.min_qty[p.pair_res])] = 0
-    on = np.flatnonzero(keep > 0)
-    if on.size:
-        g = p.group[p.pair_res[on]]
-        score = p.weight[p.pair_need[on]] * keep[on]
-        order = on[np.lexsort((p.pair_dist[on], -score, free[on], g))]
-        go = p.group[p.pair_res[order]]
-        rank = rank_in_runs(go)
-        limit = p.group_limit[go]
-        over = (limit >= 0) & (rank >= limit) & free[order]
-        keep[order[over]] = 0
-    got = np.bincount(p.pair_need, weights=keep, minlength=p.qty.size).astype(np.int64)
-    partial = p.aon & (got > 0) & (got < p.qty)
-    keep[partial[p.pair_need] & free] = 0
-    fixed = Problem(p.cap, p.min_qty, p.group, p.group_limit, p.qty, p.weight, p.aon, p.pair_res, p.pair_need,
-                    p.pair_dist, np.where(free, keep, p.pair_lock))
-    return greedy_quantities(fixed)
-
-
-def reflow(p: Problem, x: np.ndarray) -> Optional[np.ndarray]:
-    """Re-optimize around a feasible result: a plain flow in which the providers
-    whose limit binds may use only the pairs ``x`` uses (so they keep within
-    their limit), everyone else any pair; then repaired to the remaining rules."""
-    allowed = ~p.binding_groups()[p.group[p.pair_res]] | (x > 0) | p.locked
-    try:
-        r = flow.solve(relaxed(p).restrict(allowed), SolveOptions())
-    except NotApplicable:
-        return None
-    if r.status is not Status.OPTIMAL:
-        return None
-    y = np.zeros(p.n_pairs, dtype=np.int64)
-    y[allowed] = r.x
-    return repair(p, y)
-
-
-def _better(p: Problem, a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Optional[np.ndarray]:
-    if a is None or b is None:
-        return b if a is None else a
-    va, da, _ = p.objective(a)
-    vb, db, _ = p.objective(b)
-    return a if (va, -da) >= (vb, -db) else b
-
-
-def _polish(p: Problem, x: Optional[np.ndarray], rounds: int = 3) -> Optional[np.ndarray]:
-    """A few rounds of :func:`reflow` around ``x`` while they improve it."""
-    for _ in range(rounds):
-        if x is None:
-            break
-        nxt = _better(p, x, reflow(p, x))
-        if nxt is x:
-            break
-        x = nxt
-    return x
 
 
 def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
