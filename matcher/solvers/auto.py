@@ -29,12 +29,10 @@ from dataclasses import replace
 from typing import Optional
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from .. import parallel
 from ..errors import NotApplicable
-from ..problem import Problem, Solution, SolveOptions, Status
+from ..problem import Problem, Solution, SolveOptions, Status, components
 from . import cpsat, flow
 from .greedy import greedy_quantities
 from .heuristics import better as _better, polish as _polish, relaxed, repair
@@ -166,9 +164,7 @@ def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     res_bind = res_in[binding[p.group[res_in]]]
     rows = np.concatenate([ri, res_bind])
     cols = np.concatenate([nr + nj, nr + nn + p.group[res_bind]])
-    n = nr + nn + ng
-    g = coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n, n))
-    _, node_label = connected_components(g, directed=False)
+    node_label = components(nr + nn + ng, rows, cols)
     # parts numbered in the order of their labels (as np.unique(..., return_inverse) would)
     lut = np.full(int(node_label.max()) + 1, -1, dtype=np.int64)
     used = np.unique(node_label[res_in])

@@ -22,11 +22,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-
 from ..errors import NotApplicable, SolverFailed
-from ..problem import Problem, Solution, SolveOptions, Status
+from ..problem import Problem, Solution, SolveOptions, Status, components as graph_components
 
 NAME = "flow"
 _SAFE = 1 << 62
@@ -34,12 +31,9 @@ _SAFE = 1 << 62
 
 def components(n_left: int, n_right: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Component label of each edge of a bipartite graph."""
-    n = n_left + n_right
     if left.size == 0:
         return np.zeros(0, dtype=np.int32)
-    g = coo_matrix((np.ones(left.size, dtype=np.int8), (left, right + n_left)), shape=(n, n))
-    _, labels = connected_components(g, directed=False)
-    return labels[left]
+    return graph_components(n_left + n_right, left, right + n_left)[left]
 
 
 def preload() -> None:
@@ -56,8 +50,8 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         raise NotApplicable("min-cost flow cannot model provider limits (max_projects), "
                             "minimum lots (min_quantity) or all-or-nothing needs; use cpsat or auto")
     lk = p.locked
-    cap_left = p.cap - np.bincount(p.pair_res[lk], weights=p.pair_lock[lk], minlength=p.cap.size).astype(np.int64)
-    qty_left = p.qty - np.bincount(p.pair_need[lk], weights=p.pair_lock[lk], minlength=p.qty.size).astype(np.int64)
+    res_locked, need_locked, _ = p.locked_load()
+    cap_left, qty_left = p.cap - res_locked, p.qty - need_locked
     if (cap_left < 0).any() or (qty_left < 0).any():
         return Solution.empty(p, Status.INFEASIBLE, NAME, "locked quantities exceed a capacity or a quantity")
 

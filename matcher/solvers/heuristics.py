@@ -42,7 +42,7 @@ def repair(p: Problem, x_relaxed: np.ndarray) -> Optional[np.ndarray]:
         limit = p.group_limit[go]
         over = (limit >= 0) & (rank >= limit) & free[order]
         keep[order[over]] = 0
-    got = np.bincount(p.pair_need, weights=keep, minlength=p.qty.size).astype(np.int64)
+    got = p.need_load(keep)
     partial = p.aon & (got > 0) & (got < p.qty)
     keep[partial[p.pair_need] & free] = 0
     fixed = Problem(p.cap, p.min_qty, p.group, p.group_limit, p.qty, p.weight, p.aon, p.pair_res, p.pair_need,

@@ -148,6 +148,10 @@ def test_dive_result_is_feasible_and_not_above_the_optimum(seed):
     projects = np.bincount(p.group[p.pair_res[on]], minlength=p.group_limit.size)
     assert ((p.group_limit < 0) | (projects <= p.group_limit)).all()
     assert p.objective(x)[0] <= best <= bound
+    assert p.is_feasible(x)  # the shared check agrees with the rule-by-rule checks above
+    bad = x.copy()
+    bad[0] = max(p.pair_hi()[0], p.pair_lock[0]) + 1
+    assert not p.is_feasible(bad)
 
 
 def member_round(seed: int) -> dict:
