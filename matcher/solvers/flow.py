@@ -41,6 +41,32 @@ def preload() -> None:
     from ortools.graph.python import min_cost_flow  # noqa: F401
 
 
+def _sink_costs(p: Problem, r_local: np.ndarray, n_local: np.ndarray, cap_arc: np.ndarray, dist: np.ndarray,
+                qty_left: np.ndarray, need_nodes: np.ndarray, nr: int) -> tuple[list[int], int]:
+    """Cost ``-weight * M_c`` of each need's sink arc (lexicographic scaling, one ``M`` per
+    connected component) and the number of components; ``NotApplicable`` when the costs would not fit in 62 bits."""
+    nn = need_nodes.size
+    comp = components(nr, nn, r_local, n_local)
+    need_reach = np.bincount(n_local, weights=cap_arc, minlength=nn).astype(np.int64)
+    need_far = np.zeros(nn, dtype=np.int64)
+    np.maximum.at(need_far, n_local, dist)
+    need_comp = np.zeros(nn, dtype=np.int64)
+    need_comp[n_local] = comp
+    units = np.minimum(qty_left, need_reach)
+    dist_bound = [0] * (int(comp.max()) + 1)
+    for c, u, f in zip(need_comp.tolist(), units.tolist(), need_far.tolist()):
+        dist_bound[c] += u * f  # python ints: exact, no overflow
+    M = [b + 1 for b in dist_bound]
+    weights = p.weight[need_nodes].tolist()
+    sink_cost = [-w * M[c] for w, c in zip(weights, need_comp.tolist())]
+    n_nodes = nr + nn + 2
+    biggest = max(max(-c for c in sink_cost), int(dist.max(initial=0)))
+    total = sum(-c * q for c, q in zip(sink_cost, qty_left.tolist()))
+    if biggest * (n_nodes + 1) >= _SAFE or total >= _SAFE:
+        raise NotApplicable("the scaled costs of this flow would not fit in 64-bit integers")
+    return sink_cost, len(M)
+
+
 def solve(problem: Problem, options: SolveOptions) -> Solution:
     from ortools.graph.python import min_cost_flow  # lazy: heavy import
 
@@ -67,26 +93,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     need_nodes, n_local = np.unique(nj, return_inverse=True)
     nr, nn = res_nodes.size, need_nodes.size
 
-    # lexicographic scaling, one M per connected component
-    comp = components(nr, nn, r_local, n_local)
-    need_reach = np.bincount(n_local, weights=cap_arc, minlength=nn).astype(np.int64)
-    need_far = np.zeros(nn, dtype=np.int64)
-    np.maximum.at(need_far, n_local, dist)
-    need_comp = np.zeros(nn, dtype=np.int64)
-    need_comp[n_local] = comp
-    units = np.minimum(qty_left[need_nodes], need_reach)
-    dist_bound = [0] * (int(comp.max()) + 1)
-    for c, u, f in zip(need_comp.tolist(), units.tolist(), need_far.tolist()):
-        dist_bound[c] += u * f  # python ints: exact, no overflow
-    M = [b + 1 for b in dist_bound]
-    weights = p.weight[need_nodes].tolist()
-    sink_cost = [-w * M[c] for w, c in zip(weights, need_comp.tolist())]
-    n_nodes = nr + nn + 2
-    biggest = max(max(-c for c in sink_cost), int(dist.max(initial=0)))
-    total = sum(-c * q for c, q in zip(sink_cost, qty_left[need_nodes].tolist()))
-    if biggest * (n_nodes + 1) >= _SAFE or total >= _SAFE:
-        raise NotApplicable("the scaled costs of this flow would not fit in 64-bit integers")
-
+    sink_cost, n_components = _sink_costs(p, r_local, n_local, cap_arc, dist, qty_left[need_nodes], need_nodes, nr)
     source, sink = nr + nn, nr + nn + 1
     supply = int(min(cap_left[res_nodes].sum(), qty_left[need_nodes].sum()))
     tails = np.concatenate([np.full(nr, source), r_local, nr + np.arange(nn), [source]]).astype(np.int32)
@@ -107,4 +114,4 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     flows = mcf.flows(all_arcs[nr: nr + arcs.size])
     x[arcs] = flows
     return Solution.of(p, Status.OPTIMAL, x, NAME, build_seconds=built - t0, solve_seconds=solved - built,
-                       components=len(M))
+                       components=n_components)
