@@ -103,6 +103,21 @@ def local_pool_allowed() -> bool:
     return os.environ.get("MATCHER_LOCAL_POOL", "1") != "0"
 
 
+FORK_MIN_COST = 500_000  # below this total cost (pairs) forking costs more than it saves
+
+
+def choose(runner: SerialRunner, n_items: int, total_cost: float, workers: int) -> str:
+    """How to run ``n_items`` independent tasks: ``"dask"`` on a remote runner,
+    ``"fork"`` on local processes (several items, several cores, forking allowed
+    and at least ``FORK_MIN_COST`` of work), else ``"serial"``."""
+    if runner.remote and n_items > 1:
+        return "dask"
+    cores = workers or os.cpu_count() or 1
+    if n_items > 1 and cores > 1 and local_pool_allowed() and total_cost >= FORK_MIN_COST:
+        return "fork"
+    return "serial"
+
+
 def lpt_shares(costs: Sequence[float], workers: int) -> list[list[int]]:
     """Item indices split into ``workers`` shares of about equal total cost
     (longest processing time first: each item, costliest first, to the share

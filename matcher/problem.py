@@ -29,6 +29,15 @@ def rank_in_runs(keys: np.ndarray) -> np.ndarray:
     return np.arange(keys.size) - np.repeat(start, np.diff(np.r_[start, keys.size]))
 
 
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component label of each of ``n`` nodes of the undirected graph with edges ``a[k] - b[k]``."""
+    from scipy.sparse import coo_matrix  # lazy: only solvers that split need it
+    from scipy.sparse.csgraph import connected_components
+
+    g = coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)), shape=(n, n))
+    return connected_components(g, directed=False)[1]
+
+
 class Status(str, enum.Enum):
     """One status set for every solver (native codes are mapped onto it)."""
 
@@ -98,6 +107,37 @@ class Problem:
     def is_plain(self) -> bool:
         """True when a min-cost flow models this problem exactly."""
         return not bool(self.side_constrained_pairs().any())
+
+    def locked_load(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the locks take: units per resource, units per need, projects per provider group."""
+        lk = self.locked
+        return (self.res_load(self.pair_lock, lk), self.need_load(self.pair_lock, lk),
+                np.bincount(self.group[self.pair_res[lk]], minlength=self.group_limit.size).astype(np.int64))
+
+    def res_load(self, x: np.ndarray, pairs=slice(None)) -> np.ndarray:
+        """Units of ``x`` (over the given pairs) per resource."""
+        x = np.asarray(x)
+        return np.bincount(self.pair_res[pairs], weights=x[pairs], minlength=self.cap.size).astype(np.int64)
+
+    def need_load(self, x: np.ndarray, pairs=slice(None)) -> np.ndarray:
+        """Units of ``x`` (over the given pairs) per need."""
+        x = np.asarray(x)
+        return np.bincount(self.pair_need[pairs], weights=x[pairs], minlength=self.qty.size).astype(np.int64)
+
+    def is_feasible(self, x: np.ndarray) -> bool:
+        """True when quantities ``x`` satisfy every rule of the problem (locks, pair room,
+        capacities, quantities, minimum lots, all-or-nothing, provider limits)."""
+        x = np.asarray(x)
+        if x.size != self.n_pairs or (x < 0).any() or (x > np.maximum(self.pair_hi(), self.pair_lock)).any():
+            return False
+        lk, on = self.locked, x > 0
+        if (x[lk] != self.pair_lock[lk]).any() or (x[on & ~lk] < self.min_qty[self.pair_res[on & ~lk]]).any():
+            return False
+        got = self.need_load(x)
+        if (self.res_load(x) > self.cap).any() or (got > self.qty).any() or (self.aon & (got > 0) & (got < self.qty)).any():
+            return False
+        projects = np.bincount(self.group[self.pair_res[on]], minlength=self.group_limit.size)
+        return not ((self.group_limit >= 0) & (projects > self.group_limit)).any()
 
     def objective(self, x: np.ndarray) -> tuple[int, int, int]:
         """(served value, total distance, served quantity) of quantities ``x``."""

@@ -41,8 +41,3 @@ def get(name: str) -> SolverFn:
     except KeyError:
         raise KeyError(f"unknown solver {name!r}; known: {', '.join(_REGISTRY)}") from None
     return import_module(module).solve
-
-
-def register(name: str, module: str) -> None:
-    """Add a solver module exposing ``solve(problem, options)``."""
-    _REGISTRY[name] = module

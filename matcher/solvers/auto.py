@@ -9,14 +9,17 @@ when every part is.
 All plain parts (no binding provider limit, minimum lot or all-or-nothing
 need) go to min-cost flow: one call when they are small, else one call per
 large part (small parts packed together). Separate flows per part are much
-faster than one flow over all of them (about 2.5x at 1.6M pairs), because the
-cost-scaling algorithm works to the widest cost range in its network. Each
-other part goes to CP-SAT with a share of the time limit proportional to its
-size (unused time carries over).
+faster than one flow over all of them (figures in ``docs/scale.md``), because
+the cost-scaling algorithm works to the widest cost range in its network.
+Each other part goes to CP-SAT (large ones first through the heuristics of
+:mod:`matcher.solvers.heuristics` and the LP of :mod:`matcher.solvers.lp`)
+with a share of the time left proportional to its size; unused time carries
+over, and while time is left the parts not proven yet are revisited from
+their best result (hint) until every part is proven or the limit is reached.
 
-The list of tasks depends on the round only. The current runner of
-:mod:`matcher.parallel` solves them: here one after the other, or on the
-workers of a Dask cluster, with the identical result.
+The list of tasks depends on the round only. :func:`matcher.parallel.choose`
+decides how they run: here one after the other, on forked local processes,
+or on the workers of a Dask cluster, with the identical result.
 """
 from __future__ import annotations
 
@@ -26,19 +29,17 @@ from dataclasses import replace
 from typing import Optional
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from .. import parallel
 from ..errors import NotApplicable
-from ..problem import Problem, Solution, SolveOptions, Status, rank_in_runs
+from ..problem import Problem, Solution, SolveOptions, Status, components
 from . import cpsat, flow
 from .greedy import greedy_quantities
+from .heuristics import better as _better, polish as _polish, relaxed, repair
 
 NAME = "auto"
 FLOW_TASK_PAIRS = 10_000  # up to this many plain pairs: one flow call
 FLOW_PART_PAIRS = 10_000  # above: one flow per part at least this large
-LOCAL_POOL_PAIRS = 500_000  # from this many plain pairs, flows run on forked processes (one per core)
 
 
 def compact(p: Problem, sel: np.ndarray) -> Problem:
@@ -88,74 +89,6 @@ HEURISTIC_PAIRS = 20_000  # CP-SAT parts at least this large also get a flow bou
 DIVE_NEAREST = 10  # the dive's LPs use each need's this many nearest pairs (plus the LP's and the start's)
 DIVE_SHARE = 0.8  # the bound LP and the dive end by this share of the part's time limit
 CPSAT_PAIRS_PER_S = 2_000  # after the dive, CP-SAT runs on the whole part only with >= 1 s per this many pairs
-
-
-def relaxed(p: Problem) -> Problem:
-    """The part without provider limits, minimum lots and all-or-nothing: a plain
-    problem whose optimum bounds the served value of ``p`` from above."""
-    return Problem(p.cap, np.ones_like(p.min_qty), p.group, np.full_like(p.group_limit, -1), p.qty, p.weight,
-                   np.zeros_like(p.aon), p.pair_res, p.pair_need, p.pair_dist, p.pair_lock)
-
-
-def repair(p: Problem, x_relaxed: np.ndarray) -> Optional[np.ndarray]:
-    """A feasible result of ``p`` from a relaxed one: drop projects below a minimum
-    lot, partly served all-or-nothing needs and, per provider over its limit, all
-    but its most valuable projects; keep the rest and let the greedy fill around them."""
-    keep = np.asarray(x_relaxed, dtype=np.int64).copy()
-    free = ~p.locked
-    keep[free & (keep > 0) & (keep < p.min_qty[p.pair_res])] = 0
-    on = np.flatnonzero(keep > 0)
-    if on.size:
-        g = p.group[p.pair_res[on]]
-        score = p.weight[p.pair_need[on]] * keep[on]
-        order = on[np.lexsort((p.pair_dist[on], -score, free[on], g))]
-        go = p.group[p.pair_res[order]]
-        rank = rank_in_runs(go)
-        limit = p.group_limit[go]
-        over = (limit >= 0) & (rank >= limit) & free[order]
-        keep[order[over]] = 0
-    got = np.bincount(p.pair_need, weights=keep, minlength=p.qty.size).astype(np.int64)
-    partial = p.aon & (got > 0) & (got < p.qty)
-    keep[partial[p.pair_need] & free] = 0
-    fixed = Problem(p.cap, p.min_qty, p.group, p.group_limit, p.qty, p.weight, p.aon, p.pair_res, p.pair_need,
-                    p.pair_dist, np.where(free, keep, p.pair_lock))
-    return greedy_quantities(fixed)
-
-
-def reflow(p: Problem, x: np.ndarray) -> Optional[np.ndarray]:
-    """Re-optimize around a feasible result: a plain flow in which the providers
-    whose limit binds may use only the pairs ``x`` uses (so they keep within
-    their limit), everyone else any pair; then repaired to the remaining rules."""
-    allowed = ~p.binding_groups()[p.group[p.pair_res]] | (x > 0) | p.locked
-    try:
-        r = flow.solve(relaxed(p).restrict(allowed), SolveOptions())
-    except NotApplicable:
-        return None
-    if r.status is not Status.OPTIMAL:
-        return None
-    y = np.zeros(p.n_pairs, dtype=np.int64)
-    y[allowed] = r.x
-    return repair(p, y)
-
-
-def _better(p: Problem, a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Optional[np.ndarray]:
-    if a is None or b is None:
-        return b if a is None else a
-    va, da, _ = p.objective(a)
-    vb, db, _ = p.objective(b)
-    return a if (va, -da) >= (vb, -db) else b
-
-
-def _polish(p: Problem, x: Optional[np.ndarray], rounds: int = 3) -> Optional[np.ndarray]:
-    """A few rounds of :func:`reflow` around ``x`` while they improve it."""
-    for _ in range(rounds):
-        if x is None:
-            break
-        nxt = _better(p, x, reflow(p, x))
-        if nxt is x:
-            break
-        x = nxt
-    return x
 
 
 def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
@@ -216,19 +149,6 @@ def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
     return Solution.of(sub, Status.FEASIBLE, best, NAME, bound=min(bounds), message=message)
 
 
-def run_task(task: tuple) -> Optional[Solution]:
-    """Solve one task (``kind, problem, time limit, workers, hint``) on a worker;
-    ``None`` when flow cannot model it."""
-    kind, sub, time_limit, workers, hint = task
-    options = SolveOptions(time_limit_s=time_limit, workers=workers, hint=hint)
-    if kind == "flow":
-        try:
-            return flow.solve(sub, options)
-        except NotApplicable:
-            return None
-    return cpsat_part(sub, options)
-
-
 def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     """Part label per pair (-1 for pairs that can never carry anything) and
     whether each part needs CP-SAT."""
@@ -244,9 +164,7 @@ def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     res_bind = res_in[binding[p.group[res_in]]]
     rows = np.concatenate([ri, res_bind])
     cols = np.concatenate([nr + nj, nr + nn + p.group[res_bind]])
-    n = nr + nn + ng
-    g = coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(n, n))
-    _, node_label = connected_components(g, directed=False)
+    node_label = components(nr + nn + ng, rows, cols)
     # parts numbered in the order of their labels (as np.unique(..., return_inverse) would)
     lut = np.full(int(node_label.max()) + 1, -1, dtype=np.int64)
     used = np.unique(node_label[res_in])
@@ -259,99 +177,169 @@ def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     return label, needs_cpsat
 
 
+class _Merge:
+    """The round's result, assembled part by part (x, and per part status, bound and message)."""
+
+    def __init__(self, p: Problem):
+        self.x = np.zeros(p.n_pairs, dtype=np.int64)
+        self.status: dict[int, Status] = {}  # per part (flow batches under negative keys)
+        self.bound: dict[int, int] = {}
+        self.message: dict[int, str] = {}
+
+    def add(self, key: int, sel: np.ndarray, sub: Problem, sol: Solution, zero_if_unknown: bool = True) -> Solution:
+        """Take one part's solution (replacing an earlier one of the same part)."""
+        if zero_if_unknown and sol.status is Status.UNKNOWN and not sub.locked.any():
+            # nothing found in time, but serving nothing is always valid here
+            sol = Solution.of(sub, Status.FEASIBLE, np.zeros(sub.n_pairs, dtype=np.int64), NAME,
+                              bound=sub.value_upper_bound(), message=sol.message)
+        self.x[sel] = sol.x
+        self.status[key] = sol.status
+        self.bound[key] = sol.bound_served_value if sol.bound_served_value is not None else sub.value_upper_bound()
+        self.message[key] = sol.message
+        return sol
+
+    def solution(self, p: Problem, stats: dict) -> Solution:
+        statuses = set(self.status.values())
+        status = next((s for s in (Status.INFEASIBLE, Status.UNKNOWN, Status.FEASIBLE) if s in statuses),
+                      Status.OPTIMAL)
+        messages: list[str] = []
+        for m in self.message.values():
+            if m and m not in messages:
+                messages.append(m)
+        if status in (Status.INFEASIBLE, Status.UNKNOWN):
+            return Solution.empty(p, status, NAME, "; ".join(messages))
+        return Solution.of(p, status, self.x, NAME, bound=sum(self.bound.values()),
+                           message="; ".join(messages), **stats)
+
+
+def _run_flows(p: Problem, label: np.ndarray, needs_cpsat: np.ndarray, options: SolveOptions,
+               merged: _Merge, stats: dict) -> list[int]:
+    """Solve the plain parts by min-cost flow; the parts flow cannot model (cost range) go back to CP-SAT."""
+    batches = flow_batches(label, ~needs_cpsat)
+    stats["flow_tasks"] = len(batches)
+    subs = [compact(p, sel) for sel in batches]
+    runner = parallel.current()
+    mode = parallel.choose(runner, len(subs), sum(sub.n_pairs for sub in subs), options.workers)
+    order = sorted(range(len(subs)), key=lambda b: -subs[b].n_pairs)  # longest first
+    tasks = [("flow", subs[b], options.time_limit_s, options.workers, None) for b in order]
+    flow.preload()
+    if mode == "dask":
+        done = runner.map(run_task, tasks)
+    elif mode == "fork":
+        cores = min(options.workers or os.cpu_count() or 1, len(tasks))
+        options.say(f"auto: {len(tasks)} flows on {cores} local processes")
+        done = parallel.local_map(run_task, tasks, cores, costs=[t[1].n_pairs for t in tasks])
+    else:
+        done = [_flow_or_none(t[1], options) for t in tasks]
+    back: list[int] = []
+    for b, sol in zip(order, done):
+        if sol is None:  # cost range too wide for one flow: let CP-SAT take those parts
+            back += np.unique(label[batches[b]]).tolist()
+            continue
+        merged.add(-1 - b, batches[b], subs[b], sol, zero_if_unknown=False)
+    return back
+
+
+def _flow_or_none(sub: Problem, options: SolveOptions) -> Optional[Solution]:
+    try:
+        return flow.solve(sub, options)
+    except NotApplicable:
+        return None
+
+
+def run_task(task: tuple) -> Optional[Solution]:
+    """Solve one task (``kind, problem, time limit, workers, hint``) on a worker;
+    ``None`` when flow cannot model it."""
+    kind, sub, time_limit, workers, hint = task
+    options = SolveOptions(time_limit_s=time_limit, workers=workers, hint=hint)
+    return _flow_or_none(sub, options) if kind == "flow" else cpsat_part(sub, options)
+
+
+REVISIT_MIN_S = 0.2  # unproven parts are revisited while at least this much of the limit is left
+
+
+def _run_cpsat_remote(p: Problem, label: np.ndarray, parts_: list[int], sizes: dict, deadline: float,
+                      options: SolveOptions, merged: _Merge) -> None:
+    """CP-SAT parts side by side on a cluster: each gets its share of the time left times the parallelism."""
+    runner = parallel.current()
+    total = sum(sizes[c] for c in parts_)
+    remaining = max(0.0, deadline - time.perf_counter())
+    fan = max(1, min(runner.workers, len(parts_)))
+    sels = [np.flatnonzero(label == c) for c in parts_]
+    subs = [compact(p, sel) for sel in sels]
+    tasks = [("cpsat", sub, max(0.05, min(remaining, remaining * fan * sizes[c] / max(1, total))),
+              options.workers, None) for c, sub in zip(parts_, subs)]
+    options.say(f"auto: {len(tasks)} cpsat parts on {runner.workers} workers")
+    for c, sel, sub, sol in zip(parts_, sels, subs, runner.map(run_task, tasks)):
+        merged.add(c, sel, sub, sol)
+
+
+def _revisit(sub: Problem, best: np.ndarray, options: SolveOptions) -> tuple[bool, Optional[Solution]]:
+    """CP-SAT again on an unproven part, from its best result: (whether CP-SAT ran, its
+    solution when it proved the part or found a better result). It does not run when the
+    slice is too short for a large part (``CPSAT_PAIRS_PER_S``)."""
+    if sub.n_pairs >= HEURISTIC_PAIRS and options.time_limit_s * CPSAT_PAIRS_PER_S < sub.n_pairs:
+        return False, None
+    sol = cpsat.solve(sub, replace(options, hint=best))
+    if sol.status is Status.OPTIMAL or (sol.status is Status.FEASIBLE and _better(sub, sol.x, best) is sol.x):
+        return True, sol
+    return True, None
+
+
+def _run_cpsat_here(p: Problem, label: np.ndarray, parts_: list[int], sizes: dict, deadline: float,
+                    options: SolveOptions, merged: _Merge, stats: dict) -> None:
+    """CP-SAT parts one after the other, each with a share of the time left in proportion to its
+    size (unused time carries over). While time is left, the parts not proven yet are revisited,
+    each continuing from its best result as a hint, until all are proven or the limit is reached."""
+    todo, passes = list(parts_), 0
+    while todo:
+        passes += 1
+        left = sum(sizes[c] for c in todo)
+        unproven = []
+        for k, c in enumerate(todo):
+            sel = np.flatnonzero(label == c)
+            sub = p.restrict(sel)
+            share = max(0.0, deadline - time.perf_counter()) * sizes[c] / max(1, left)
+            left -= sizes[c]
+            options.say(f"auto: pass {passes}, part {k + 1}/{len(todo)} with {sel.size} pairs by cpsat")
+            opts = replace(options, time_limit_s=max(0.05, share))
+            if passes == 1:
+                sol = merged.add(c, sel, sub, cpsat_part(sub, opts))
+                if sol.status in (Status.INFEASIBLE, Status.UNKNOWN):
+                    stats["cpsat_passes"] = passes
+                    return
+            else:
+                ran, sol = _revisit(sub, merged.x[sel].copy(), opts)
+                if sol is None:  # nothing better within the slice: the earlier result (and bound) stay
+                    unproven += [c] if ran else []
+                    continue
+                bound = merged.bound[c]
+                merged.add(c, sel, sub, sol)
+                merged.bound[c] = min(bound, merged.bound[c])
+            if merged.status[c] is Status.FEASIBLE:
+                unproven.append(c)
+        stopped = options.should_stop is not None and options.should_stop()
+        todo = unproven if not stopped and deadline - time.perf_counter() >= REVISIT_MIN_S else []
+    stats["cpsat_passes"] = passes
+
+
 def solve(problem: Problem, options: SolveOptions) -> Solution:
     t0 = time.perf_counter()
     deadline = t0 + options.time_limit_s
     p = problem
     label, needs_cpsat = parts(p)
-    x = np.zeros(p.n_pairs, dtype=np.int64)
-    statuses: list[Status] = []
-    bound = 0
-    messages: list[str] = []
+    merged = _Merge(p)
     n_flow = int((~needs_cpsat).sum())
     stats = {"components": int(needs_cpsat.size), "components_flow": n_flow,
              "components_cpsat": int(needs_cpsat.sum())}
-
-    cpsat_parts = list(np.flatnonzero(needs_cpsat))
-    runner = parallel.current()
-
-    def merge(sel: np.ndarray, sub: Problem, sol: Solution, zero_if_unknown: bool = True) -> Solution:
-        """Take one part's solution into the round's (x, statuses, bound, messages)."""
-        nonlocal bound
-        if zero_if_unknown and sol.status is Status.UNKNOWN and not sub.locked.any():
-            # nothing found in time, but serving nothing is always valid here
-            sol = Solution.of(sub, Status.FEASIBLE, np.zeros(sub.n_pairs, dtype=np.int64), NAME,
-                              bound=sub.value_upper_bound(), message=sol.message)
-        x[sel] = sol.x
-        statuses.append(sol.status)
-        bound += sol.bound_served_value if sol.bound_served_value is not None else sub.value_upper_bound()
-        if sol.message and sol.message not in messages:
-            messages.append(sol.message)
-        return sol
+    cpsat_parts = np.flatnonzero(needs_cpsat).tolist()
     if n_flow:
-        batches = flow_batches(label, ~needs_cpsat)
-        stats["flow_tasks"] = len(batches)
-        subs = [compact(p, sel) for sel in batches]
-        cores = options.workers or os.cpu_count() or 1
-        local_pool = (not runner.remote and len(subs) > 1 and cores > 1 and os.environ.get("MATCHER_LOCAL_POOL", "1") != "0"
-                      and sum(sub.n_pairs for sub in subs) >= LOCAL_POOL_PAIRS)
-        if (runner.remote or local_pool) and len(subs) > 1:
-            order = sorted(range(len(subs)), key=lambda b: -subs[b].n_pairs)  # longest first
-            tasks = [("flow", subs[b], options.time_limit_s, options.workers, None) for b in order]
-            if runner.remote:
-                done = runner.map(run_task, tasks)
-            else:
-                options.say(f"auto: {len(tasks)} flows on {min(cores, len(tasks))} local processes")
-                flow.preload()
-                done = parallel.local_map(run_task, tasks, min(cores, len(tasks)),
-                                          costs=[t[1].n_pairs for t in tasks])
-            sols = [None] * len(subs)
-            for b, sol in zip(order, done):
-                sols[b] = sol
-        else:
-            sols = []
-            for sub in subs:
-                try:
-                    sols.append(flow.solve(sub, options))
-                except NotApplicable:
-                    sols.append(None)
-        for sel, sub, sol in zip(batches, subs, sols):
-            if sol is None:  # cost range too wide for one flow: let CP-SAT take those parts
-                cpsat_parts = sorted(set(cpsat_parts) | set(np.unique(label[sel]).tolist()))
-                continue
-            merge(sel, sub, sol, zero_if_unknown=False)
+        cpsat_parts = sorted(set(cpsat_parts) | set(_run_flows(p, label, needs_cpsat, options, merged, stats)))
     sizes = dict(enumerate(np.bincount(label[label >= 0], minlength=needs_cpsat.size).tolist()))
-    left = sum(sizes.get(c, 0) for c in cpsat_parts)
-    if runner.remote and len(cpsat_parts) > 1:
-        # parts run side by side: each gets its share of the time left times the parallelism
-        ordered = sorted(cpsat_parts, key=lambda c: (-sizes.get(c, 0), c))
-        remaining = max(0.0, deadline - time.perf_counter())
-        fan = max(1, min(runner.workers, len(ordered)))
-        sels = [np.flatnonzero(label == c) for c in ordered]
-        subs = [compact(p, sel) for sel in sels]
-        tasks = [("cpsat", sub, max(0.05, min(remaining, remaining * fan * sizes[c] / max(1, left))),
-                  options.workers, None) for c, sub in zip(ordered, subs)]
-        options.say(f"auto: {len(tasks)} cpsat parts on {runner.workers} workers")
-        for sel, sub, sol in zip(sels, subs, runner.map(run_task, tasks)):
-            merge(sel, sub, sol)
-        cpsat_parts = []
-    for k, c in enumerate(sorted(cpsat_parts, key=lambda c: (-sizes.get(c, 0), c))):
-        sel = np.flatnonzero(label == c)
-        sub = p.restrict(sel)
-        remaining = max(0.0, deadline - time.perf_counter())
-        share = remaining * sizes[c] / max(1, left)
-        left -= sizes[c]
-        options.say(f"auto: part {k + 1}/{len(cpsat_parts)} with {sel.size} pairs by cpsat")
-        sol = merge(sel, sub, cpsat_part(sub, replace(options, time_limit_s=max(0.05, share))))
-        if sol.status in (Status.INFEASIBLE, Status.UNKNOWN):
-            break
-    for worst in (Status.INFEASIBLE, Status.UNKNOWN, Status.FEASIBLE):
-        if worst in statuses:
-            status = worst
-            break
-    else:
-        status = Status.OPTIMAL
-    if status in (Status.INFEASIBLE, Status.UNKNOWN):
-        return Solution.empty(p, status, NAME, "; ".join(messages))
+    ordered = sorted(cpsat_parts, key=lambda c: (-sizes.get(c, 0), c))
+    if ordered and parallel.choose(parallel.current(), len(ordered), 0, options.workers) == "dask":
+        _run_cpsat_remote(p, label, ordered, sizes, deadline, options, merged)
+    elif ordered:
+        _run_cpsat_here(p, label, ordered, sizes, deadline, options, merged, stats)
     stats["seconds"] = time.perf_counter() - t0
-    return Solution.of(p, status, x, NAME, bound=bound, message="; ".join(messages), **stats)
+    return merged.solution(p, stats)

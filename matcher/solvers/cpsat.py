@@ -17,19 +17,24 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..errors import SolverFailed
 from ..problem import Problem, Solution, SolveOptions, Status
 
 NAME = "cpsat"
 DETERMINISTIC_PAIRS = 5000  # parts up to this many pairs run single-worker by default
 
 
-def _status(cp_model, code) -> Status:
-    return {
-        cp_model.OPTIMAL: Status.OPTIMAL,
-        cp_model.FEASIBLE: Status.FEASIBLE,
-        cp_model.INFEASIBLE: Status.INFEASIBLE,
-        cp_model.UNKNOWN: Status.UNKNOWN,
-    }.get(code, Status.UNKNOWN)
+def _status(cp_model, code, stopped: bool) -> Status:
+    """The status of a level; ``stopped``: the time limit or a stop request ended it.
+    ``UNKNOWN`` without a stop, ``MODEL_INVALID`` and anything else are faults."""
+    known = {cp_model.OPTIMAL: Status.OPTIMAL, cp_model.FEASIBLE: Status.FEASIBLE,
+             cp_model.INFEASIBLE: Status.INFEASIBLE}
+    if code in known:
+        return known[code]
+    if code == cp_model.UNKNOWN and stopped:
+        return Status.UNKNOWN
+    raise SolverFailed(NAME, f"CP-SAT ended with status {cp_model.CpSolver().status_name(code)}"
+                       + ("" if code != cp_model.UNKNOWN else " before its time limit, without a stop request"))
 
 
 def solve(problem: Problem, options: SolveOptions) -> Solution:
@@ -106,8 +111,15 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
             if options.should_stop is not None and options.should_stop():
                 self.stop_search()
 
-    def run(level: str) -> int:
-        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+    def run(level: str) -> Status:
+        limit = max(0.05, deadline - time.perf_counter())
+        solver.parameters.max_time_in_seconds = limit
+        began = time.perf_counter()
+        code = run_code(level)
+        ran_out = time.perf_counter() - began >= 0.9 * limit - 0.01
+        return _status(cp_model, code, ran_out or (options.should_stop is not None and options.should_stop()))
+
+    def run_code(level: str) -> int:
         if options.should_stop is None:
             return solver.solve(m, Watch(level))
         # should_stop is also polled off the solution callback, so that a stop
@@ -140,7 +152,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     options.say(f"cpsat: {len(f)} pairs, {len(fy)} project indicators")
     m.maximize(value)
     built = time.perf_counter()
-    st1 = _status(cp_model, run("level 1 (served value)"))
+    st1 = run("level 1 (served value)")
     level1_s = time.perf_counter() - built
     if st1 in (Status.INFEASIBLE, Status.UNKNOWN):
         msg = "the locks cannot all hold together" if st1 is Status.INFEASIBLE else f"{why()} before any result was found"
@@ -157,7 +169,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     m.clear_hints()
     for xv, h in zip(x, x1[usable].tolist()):
         m.add_hint(xv, int(h))
-    st2 = _status(cp_model, run("level 2 (distance)"))
+    st2 = run("level 2 (distance)")
     level2_s = time.perf_counter() - built - level1_s
     if st2 is Status.OPTIMAL:
         return Solution.of(p, Status.OPTIMAL, values(), NAME, build_seconds=built - t0,

@@ -22,11 +22,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-
-from ..errors import NotApplicable
-from ..problem import Problem, Solution, SolveOptions, Status
+from ..errors import NotApplicable, SolverFailed
+from ..problem import Problem, Solution, SolveOptions, Status, components as graph_components
 
 NAME = "flow"
 _SAFE = 1 << 62
@@ -34,17 +31,40 @@ _SAFE = 1 << 62
 
 def components(n_left: int, n_right: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Component label of each edge of a bipartite graph."""
-    n = n_left + n_right
     if left.size == 0:
         return np.zeros(0, dtype=np.int32)
-    g = coo_matrix((np.ones(left.size, dtype=np.int8), (left, right + n_left)), shape=(n, n))
-    _, labels = connected_components(g, directed=False)
-    return labels[left]
+    return graph_components(n_left + n_right, left, right + n_left)[left]
 
 
 def preload() -> None:
     """Import the backend now (before forking workers that will use it)."""
     from ortools.graph.python import min_cost_flow  # noqa: F401
+
+
+def _sink_costs(p: Problem, r_local: np.ndarray, n_local: np.ndarray, cap_arc: np.ndarray, dist: np.ndarray,
+                qty_left: np.ndarray, need_nodes: np.ndarray, nr: int) -> tuple[list[int], int]:
+    """Cost ``-weight * M_c`` of each need's sink arc (lexicographic scaling, one ``M`` per
+    connected component) and the number of components; ``NotApplicable`` when the costs would not fit in 62 bits."""
+    nn = need_nodes.size
+    comp = components(nr, nn, r_local, n_local)
+    need_reach = np.bincount(n_local, weights=cap_arc, minlength=nn).astype(np.int64)
+    need_far = np.zeros(nn, dtype=np.int64)
+    np.maximum.at(need_far, n_local, dist)
+    need_comp = np.zeros(nn, dtype=np.int64)
+    need_comp[n_local] = comp
+    units = np.minimum(qty_left, need_reach)
+    dist_bound = [0] * (int(comp.max()) + 1)
+    for c, u, f in zip(need_comp.tolist(), units.tolist(), need_far.tolist()):
+        dist_bound[c] += u * f  # python ints: exact, no overflow
+    M = [b + 1 for b in dist_bound]
+    weights = p.weight[need_nodes].tolist()
+    sink_cost = [-w * M[c] for w, c in zip(weights, need_comp.tolist())]
+    n_nodes = nr + nn + 2
+    biggest = max(max(-c for c in sink_cost), int(dist.max(initial=0)))
+    total = sum(-c * q for c, q in zip(sink_cost, qty_left.tolist()))
+    if biggest * (n_nodes + 1) >= _SAFE or total >= _SAFE:
+        raise NotApplicable("the scaled costs of this flow would not fit in 64-bit integers")
+    return sink_cost, len(M)
 
 
 def solve(problem: Problem, options: SolveOptions) -> Solution:
@@ -56,8 +76,8 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         raise NotApplicable("min-cost flow cannot model provider limits (max_projects), "
                             "minimum lots (min_quantity) or all-or-nothing needs; use cpsat or auto")
     lk = p.locked
-    cap_left = p.cap - np.bincount(p.pair_res[lk], weights=p.pair_lock[lk], minlength=p.cap.size).astype(np.int64)
-    qty_left = p.qty - np.bincount(p.pair_need[lk], weights=p.pair_lock[lk], minlength=p.qty.size).astype(np.int64)
+    res_locked, need_locked, _ = p.locked_load()
+    cap_left, qty_left = p.cap - res_locked, p.qty - need_locked
     if (cap_left < 0).any() or (qty_left < 0).any():
         return Solution.empty(p, Status.INFEASIBLE, NAME, "locked quantities exceed a capacity or a quantity")
 
@@ -73,26 +93,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     need_nodes, n_local = np.unique(nj, return_inverse=True)
     nr, nn = res_nodes.size, need_nodes.size
 
-    # lexicographic scaling, one M per connected component
-    comp = components(nr, nn, r_local, n_local)
-    need_reach = np.bincount(n_local, weights=cap_arc, minlength=nn).astype(np.int64)
-    need_far = np.zeros(nn, dtype=np.int64)
-    np.maximum.at(need_far, n_local, dist)
-    need_comp = np.zeros(nn, dtype=np.int64)
-    need_comp[n_local] = comp
-    units = np.minimum(qty_left[need_nodes], need_reach)
-    dist_bound = [0] * (int(comp.max()) + 1)
-    for c, u, f in zip(need_comp.tolist(), units.tolist(), need_far.tolist()):
-        dist_bound[c] += u * f  # python ints: exact, no overflow
-    M = [b + 1 for b in dist_bound]
-    weights = p.weight[need_nodes].tolist()
-    sink_cost = [-w * M[c] for w, c in zip(weights, need_comp.tolist())]
-    n_nodes = nr + nn + 2
-    biggest = max(max(-c for c in sink_cost), int(dist.max(initial=0)))
-    total = sum(-c * q for c, q in zip(sink_cost, qty_left[need_nodes].tolist()))
-    if biggest * (n_nodes + 1) >= _SAFE or total >= _SAFE:
-        raise NotApplicable("the scaled costs of this flow would not fit in 64-bit integers")
-
+    sink_cost, n_components = _sink_costs(p, r_local, n_local, cap_arc, dist, qty_left[need_nodes], need_nodes, nr)
     source, sink = nr + nn, nr + nn + 1
     supply = int(min(cap_left[res_nodes].sum(), qty_left[need_nodes].sum()))
     tails = np.concatenate([np.full(nr, source), r_local, nr + np.arange(nn), [source]]).astype(np.int32)
@@ -108,10 +109,9 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     status = mcf.solve()
     solved = time.perf_counter()
     if status != mcf.OPTIMAL:
-        # with the bypass arc the network is always feasible: anything else is a fault
-        name = getattr(status, "name", str(status))
-        return Solution.empty(p, Status.UNKNOWN, NAME, f"min-cost flow ended with status {name}")
+        # with the bypass arc the network is always feasible and flow has no limit: anything else is a fault
+        raise SolverFailed(NAME, f"min-cost flow ended with status {getattr(status, 'name', status)}")
     flows = mcf.flows(all_arcs[nr: nr + arcs.size])
     x[arcs] = flows
     return Solution.of(p, Status.OPTIMAL, x, NAME, build_seconds=built - t0, solve_seconds=solved - built,
-                       components=len(M))
+                       components=n_components)

@@ -20,14 +20,13 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
     """Greedy quantities per pair, or ``None`` when the locks could not be completed."""
     x = p.pair_lock.copy()
     lk = p.locked
-    cap_left = (p.cap - np.bincount(p.pair_res[lk], weights=p.pair_lock[lk], minlength=p.cap.size)).astype(np.int64)
-    qty_left = (p.qty - np.bincount(p.pair_need[lk], weights=p.pair_lock[lk], minlength=p.qty.size)).astype(np.int64)
-    projects = np.bincount(p.group[p.pair_res[lk]], minlength=p.group_limit.size).astype(np.int64)
+    res_locked, need_locked, projects = p.locked_load()
+    cap_left, qty_left = p.cap - res_locked, p.qty - need_locked
     if (cap_left < 0).any() or (qty_left < 0).any():
         return None
     free = np.flatnonzero(~lk)
     if free.size == 0:  # only locks: still refuse a locked all-or-nothing need left partly served
-        got = np.bincount(p.pair_need, weights=x, minlength=p.qty.size).astype(np.int64)
+        got = p.need_load(x)
         return None if (p.aon & (got > 0) & (got < p.qty)).any() else x
     # pairs grouped by need, nearest first; needs by weight desc then index
     fneed = p.pair_need[free]
@@ -72,7 +71,7 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
                 proj[group[i]] -= 1
     x = np.asarray(xs, dtype=np.int64)
     # a locked all-or-nothing need left partly served cannot be rolled back
-    got = np.bincount(p.pair_need, weights=x, minlength=p.qty.size).astype(np.int64)
+    got = p.need_load(x)
     if (p.aon & (got > 0) & (got < p.qty)).any():
         return None
     return x

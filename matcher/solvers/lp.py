@@ -29,7 +29,7 @@ pairs), with a tiny distance term as a tie-break, then repeatedly fixes the
 providers the LP splits over more pairs than their limit (each keeps its
 ``max_projects`` pairs the LP uses most) and solves again. The LP is nearly
 integral (the flow rows are totally unimodular), so a few rounds leave few
-violations; rounding down and :func:`matcher.solvers.auto.repair` make the
+violations; rounding down and :func:`matcher.solvers.heuristics.repair` make the
 result feasible.
 """
 from __future__ import annotations

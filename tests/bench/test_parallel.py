@@ -78,7 +78,7 @@ def test_local_process_pool_equals_single_process(small_tasks, monkeypatch, seed
     monkeypatch.setenv("MATCHER_LOCAL_POOL", "0")
     single = solve_prepared(prep, timings=False)
     monkeypatch.setenv("MATCHER_LOCAL_POOL", "1")
-    monkeypatch.setattr(auto, "LOCAL_POOL_PAIRS", 0)
+    monkeypatch.setattr(parallel, "FORK_MIN_COST", 0)
     pooled = solve_prepared(prep, timings=False, workers=2)
     assert single.solution.stats["flow_tasks"] > 1
     assert _key(pooled) == _key(single)

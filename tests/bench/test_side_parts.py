@@ -5,7 +5,9 @@ import pytest
 
 from benchmarks.generate import dumps, generate
 from matcher.service import prepare, solve_prepared
-from matcher.solvers import auto
+from matcher.problem import SolveOptions
+from matcher.solvers import auto, flow, heuristics
+from matcher.solvers.greedy import greedy_quantities
 from matcher.verify import verify
 
 
@@ -13,12 +15,12 @@ from matcher.verify import verify
 def test_repair_is_feasible_and_bounded(rules, seed):
     prep = prepare(dumps(generate("S", seed=seed, rules=rules, resources=200, needs=80)))
     p = prep.problem
-    relax = auto.flow.solve(auto.relaxed(p), auto.SolveOptions())
-    x = auto.repair(p, relax.x)
+    relax = flow.solve(heuristics.relaxed(p), SolveOptions())
+    x = heuristics.repair(p, relax.x)
     on = x > 0
     assert verify(prep.tables, p.pair_res[on], p.pair_need[on], x[on]) == []
-    greedy = auto.greedy_quantities(p)
-    best = auto._better(p, greedy, x)
+    greedy = greedy_quantities(p)
+    best = heuristics.better(p, greedy, x)
     assert p.objective(best)[0] >= p.objective(greedy)[0]
     assert p.objective(x)[0] <= relax.served_value
     exact = solve_prepared(prep, timings=False)
@@ -33,4 +35,4 @@ def test_time_limited_part_keeps_best_heuristic_with_valid_bound(monkeypatch, se
     quick = solve_prepared(prep, timings=False, time_limit_s=0.01)
     assert quick.status.value in ("feasible", "optimal")
     assert quick.solution.served_value <= exact.solution.served_value <= quick.solution.bound_served_value
-    assert quick.solution.served_value >= prep.problem.objective(auto.greedy_quantities(prep.problem))[0]
+    assert quick.solution.served_value >= prep.problem.objective(greedy_quantities(prep.problem))[0]

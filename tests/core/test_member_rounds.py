@@ -16,7 +16,7 @@ from scipy.sparse import coo_matrix
 
 from matcher.problem import Problem
 from matcher.service import prepare, solve_prepared
-from matcher.solvers import auto, lp
+from matcher.solvers import auto, heuristics, lp
 from matcher.verify import verify
 
 from .builders import make_round, need, resource
@@ -136,7 +136,7 @@ def test_dive_result_is_feasible_and_not_above_the_optimum(seed):
     bound, res = lp.lp_bound(p)
     cols = lp.nearest_pairs(p, 3) | (res.x > 1e-6) | p.locked
     rounded = lp.dive(p, cols, time.perf_counter() + 30)
-    x = auto.repair(p, rounded)
+    x = heuristics.repair(p, rounded)
     assert x is not None
     assert np.array_equal(x[p.locked], p.pair_lock[p.locked])
     on = x > 0
@@ -148,6 +148,10 @@ def test_dive_result_is_feasible_and_not_above_the_optimum(seed):
     projects = np.bincount(p.group[p.pair_res[on]], minlength=p.group_limit.size)
     assert ((p.group_limit < 0) | (projects <= p.group_limit)).all()
     assert p.objective(x)[0] <= best <= bound
+    assert p.is_feasible(x)  # the shared check agrees with the rule-by-rule checks above
+    bad = x.copy()
+    bad[0] = max(p.pair_hi()[0], p.pair_lock[0]) + 1
+    assert not p.is_feasible(bad)
 
 
 def member_round(seed: int) -> dict:
