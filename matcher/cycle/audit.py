@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping, Optional, Sequence, Union
+from datetime import UTC, datetime
+from typing import Any
 
 from ..errors import FieldIssue, InputError
 
@@ -49,7 +50,7 @@ class Event:
     subject: str
     before: Any
     after: Any
-    note: Optional[str]
+    note: str | None
     prev_hash: str
     hash: str
 
@@ -73,12 +74,12 @@ def timestamp(at: datetime) -> str:
     """An aware datetime as the log's ISO 8601 UTC string, e.g. ``2026-12-01T21:50:55.000000Z``."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise InputError([FieldIssue("at", "must be a timezone-aware datetime")])
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_timestamp(text: str) -> datetime:
     """The datetime of a log timestamp (inverse of :func:`timestamp`)."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def canonical(body: Mapping[str, Any]) -> bytes:
@@ -93,8 +94,8 @@ def event_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(str(body["prev_hash"]).encode("utf-8") + canonical(body)).hexdigest()
 
 
-def next_event(head: Optional[Event], *, at: datetime, actor: str, committee: str, kind: str, subject: str,
-               before: Any = None, after: Any = None, note: Optional[str] = None) -> Event:
+def next_event(head: Event | None, *, at: datetime, actor: str, committee: str, kind: str, subject: str,
+               before: Any = None, after: Any = None, note: str | None = None) -> Event:
     """The event that follows ``head`` (``None``: the first of the chain)."""
     try:
         json.dumps([before, after], allow_nan=False)
@@ -106,7 +107,7 @@ def next_event(head: Optional[Event], *, at: datetime, actor: str, committee: st
     return Event(**body, hash=event_hash(body))
 
 
-def _event_problem(body: Mapping[str, Any], seq: int, prev_hash: str) -> Optional[str]:
+def _event_problem(body: Mapping[str, Any], seq: int, prev_hash: str) -> str | None:
     keys = set(body)
     if keys != set(FIELDS) | {"hash"}:
         odd = sorted(keys ^ (set(FIELDS) | {"hash"}))
@@ -124,8 +125,8 @@ def _event_problem(body: Mapping[str, Any], seq: int, prev_hash: str) -> Optiona
     return None
 
 
-def verify_chain(events: Sequence[Union[Event, Mapping[str, Any]]], head_hash: Optional[str] = None
-                 ) -> Optional[Break]:
+def verify_chain(events: Sequence[Event | Mapping[str, Any]], head_hash: str | None = None
+                 ) -> Break | None:
     """The first event that does not match (with why), or ``None`` when the chain holds.
 
     Events are :class:`Event` or plain mappings as stored, in stored order

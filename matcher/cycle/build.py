@@ -37,9 +37,10 @@ Rules, as :func:`build_round` applies them:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 from ..errors import ConflictError, FieldIssue, InputError
 from . import lifecycle as lc
@@ -60,10 +61,10 @@ class ProjectRecord:
     provider_id: str
     quantity: int
     status: str
-    decided_at: Optional[str] = None
+    decided_at: str | None = None
 
     @property
-    def decision(self) -> Optional[str]:
+    def decision(self) -> str | None:
         """The committee's last decision on it: ``approved``, ``rejected``, ``held`` or None (undecided)."""
         if self.status in (lc.PROPOSED, lc.REJECTED, lc.HELD):
             return None if self.status == lc.PROPOSED else self.status
@@ -124,7 +125,7 @@ def _entering(lists: Lists) -> tuple[list[dict], list[dict], list[dict], list[di
     return communities, providers, resources, needs
 
 
-def _cycle_params(params: Optional[Mapping[str, Any]]) -> tuple[dict, int]:
+def _cycle_params(params: Mapping[str, Any] | None) -> tuple[dict, int]:
     round_params = dict(params or {})
     per_year = round_params.pop("rounds_per_year", DEFAULT_ROUNDS_PER_YEAR)
     if isinstance(per_year, bool) or not isinstance(per_year, int) or not 1 <= per_year <= 366:
@@ -190,7 +191,7 @@ def _need_quantities(needs: list[dict], history: History, locks: Mapping[tuple[s
 
 
 def target_projects(provider: Mapping[str, Any], history: History, now: datetime, rounds_per_year: int
-                    ) -> Optional[int]:
+                    ) -> int | None:
     """This round's target for a provider behind its yearly minimum, or ``None`` (module docstring)."""
     minimum = provider.get("min_projects_year")
     if minimum is None:
@@ -204,14 +205,14 @@ def target_projects(provider: Mapping[str, Any], history: History, now: datetime
     return math.ceil(shortfall / max(1, rounds_per_year - len(this_year)))
 
 
-def _pair_list(pairs: list[tuple[str, str]], units: Optional[Mapping[tuple[str, str], int]]) -> list[dict]:
+def _pair_list(pairs: list[tuple[str, str]], units: Mapping[tuple[str, str], int] | None) -> list[dict]:
     if units is None:
         return [{"need_id": n, "resource_id": r} for n, r in pairs]
     return [{"need_id": n, "resource_id": r, "quantity": units[(n, r)]} for n, r in pairs]
 
 
-def build_round(lists: Lists, history: History, params: Optional[Mapping[str, Any]] = None, *, now: datetime,
-                name: Optional[str] = None) -> dict:
+def build_round(lists: Lists, history: History, params: Mapping[str, Any] | None = None, *, now: datetime,
+                name: str | None = None) -> dict:
     """The round document (a plain dict, ROUND.md v1.1) for the committee's lists at ``now``."""
     round_params, per_year = _cycle_params(params)
     communities, providers, resources, needs = _entering(lists)

@@ -35,8 +35,9 @@ have no provider: their figures are left at 0 there); ``None`` gives one group
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 from ..errors import FieldIssue, InputError
 from . import lifecycle as lc
@@ -50,7 +51,7 @@ class _Project:
     info: Mapping[str, Any]
     solved_at: str
     status: str = lc.PROPOSED
-    moves: list[tuple[str, str, Optional[int]]] = field(default_factory=list)  # (at, to, satisfaction)
+    moves: list[tuple[str, str, int | None]] = field(default_factory=list)  # (at, to, satisfaction)
 
 
 def _replay(events: Sequence[Mapping[str, Any]], end: str) -> tuple[dict[str, _Project], list, dict]:
@@ -75,16 +76,16 @@ def _replay(events: Sequence[Mapping[str, Any]], end: str) -> tuple[dict[str, _P
     return projects, needs, providers
 
 
-def _first(project: _Project, statuses: Sequence[str]) -> Optional[tuple[str, str]]:
+def _first(project: _Project, statuses: Sequence[str]) -> tuple[str, str] | None:
     return next(((at, to) for at, to, _ in project.moves if to in statuses), None)
 
 
-def _reached(project: _Project, status: str) -> Optional[str]:
+def _reached(project: _Project, status: str) -> str | None:
     hit = _first(project, (status,))
     return None if hit is None else hit[0]
 
 
-def _share(part: int, whole: int) -> Optional[float]:
+def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
@@ -93,7 +94,7 @@ def _seconds(later: str, earlier: str) -> float:
 
 
 def _project_figures(projects: Sequence[_Project], start: str, end: str) -> dict:
-    def inside(at: Optional[str]) -> bool:
+    def inside(at: str | None) -> bool:
         return at is not None and start <= at < end
 
     decided = [(p, _first(p, (lc.APPROVED, lc.REJECTED))) for p in projects]
@@ -114,12 +115,12 @@ def _project_figures(projects: Sequence[_Project], start: str, end: str) -> dict
     }
 
 
-def _last_satisfaction(project: _Project, start: str, end: str) -> Optional[int]:
+def _last_satisfaction(project: _Project, start: str, end: str) -> int | None:
     given = [s for at, _, s in project.moves if s is not None and start <= at < end]
     return given[-1] if given else None
 
 
-def figures(events: Sequence[Mapping[str, Any]], *, start: str, end: str, by: Optional[str] = None) -> dict:
+def figures(events: Sequence[Mapping[str, Any]], *, start: str, end: str, by: str | None = None) -> dict:
     """Figures per group (``"all"``, community id or provider id) over ``start <= at < end``."""
     if by not in GROUPINGS:
         raise InputError([FieldIssue("by", "must be community, provider or null")])

@@ -25,8 +25,9 @@ A request may give ``resolved`` (feedback) instead of ``to``: ``true`` means
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 from ..errors import ConflictError, FieldIssue, InputError, NotFound
 
@@ -64,10 +65,10 @@ class Change:
     project_id: str
     before: str
     after: str
-    reason: Optional[str] = None
-    note: Optional[str] = None
-    satisfaction: Optional[int] = None
-    comment: Optional[str] = None
+    reason: str | None = None
+    note: str | None = None
+    satisfaction: int | None = None
+    comment: str | None = None
 
     def payload(self) -> tuple[dict, dict]:
         """``(before, after)`` of its ``project.transition`` audit event (see :mod:`.figures`)."""
@@ -88,7 +89,7 @@ def targets(before: str) -> tuple[str, ...]:
     return tuple(t for f, t in TRANSITIONS if f == before)
 
 
-def _text(value: Any, path: str, limit: int, problems: list[FieldIssue]) -> Optional[str]:
+def _text(value: Any, path: str, limit: int, problems: list[FieldIssue]) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
@@ -98,7 +99,7 @@ def _text(value: Any, path: str, limit: int, problems: list[FieldIssue]) -> Opti
     return value
 
 
-def _target(item: Mapping, path: str, problems: list[FieldIssue]) -> Optional[str]:
+def _target(item: Mapping, path: str, problems: list[FieldIssue]) -> str | None:
     to, resolved = item.get("to"), item.get("resolved")
     if resolved is not None and not isinstance(resolved, bool):
         problems.append(FieldIssue(f"{path}.resolved", "must be true or false"))
@@ -117,7 +118,7 @@ def _target(item: Mapping, path: str, problems: list[FieldIssue]) -> Optional[st
     return None
 
 
-def _satisfaction(item: Mapping, to: Optional[str], path: str, problems: list[FieldIssue]) -> None:
+def _satisfaction(item: Mapping, to: str | None, path: str, problems: list[FieldIssue]) -> None:
     value = item.get("satisfaction")
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5):
         problems.append(FieldIssue(f"{path}.satisfaction", "must be an integer from 1 to 5"))
@@ -126,7 +127,7 @@ def _satisfaction(item: Mapping, to: Optional[str], path: str, problems: list[Fi
             problems.append(FieldIssue(f"{path}.{key}", f"only done, confirmed or reopened carry a {key}"))
 
 
-def parse_request(item: Any, path: str, problems: list[FieldIssue]) -> Optional[Change]:
+def parse_request(item: Any, path: str, problems: list[FieldIssue]) -> Change | None:
     """One request of a batch as a :class:`Change` with ``before`` unknown (``""``),
     or ``None`` with its problems added."""
     if not isinstance(item, Mapping):
@@ -149,7 +150,7 @@ def parse_request(item: Any, path: str, problems: list[FieldIssue]) -> Optional[
     return Change(pid, "", to, reason, note, item.get("satisfaction"), comment)
 
 
-def plan_batch(requests: Sequence[Any], statuses: Mapping[str, str], *, kind: Optional[str] = None,
+def plan_batch(requests: Sequence[Any], statuses: Mapping[str, str], *, kind: str | None = None,
                path: str = "decisions") -> list[Change]:
     """Check a batch against ``statuses`` (project id -> current status), all or nothing.
 
@@ -180,7 +181,7 @@ def plan_batch(requests: Sequence[Any], statuses: Mapping[str, str], *, kind: Op
             for c in parsed]
 
 
-def _transition_problems(change: Change, now: str, kind: Optional[str], path: str) -> list[FieldIssue]:
+def _transition_problems(change: Change, now: str, kind: str | None, path: str) -> list[FieldIssue]:
     head = f"project {change.project_id} is {now}; {now} -> {change.after}"
     if not allowed(now, change.after):
         nexts = targets(now)

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from matcher.cycle import audit
 from matcher.errors import InputError
 
-T0 = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def _chain() -> list[audit.Event]:
@@ -29,7 +29,7 @@ def test_canonical_json_is_exactly_specified():
     event = _chain()[0]
     expected = ('{"actor":"王主任","after":{"id":"N-1","lat":39.9,"name":"微心愿","quantity":4},"at":'
                 '"2026-12-01T08:00:00.000000Z","before":null,"committee":"C-1","kind":"need.created","note":null,'
-                f'"prev_hash":"{"0" * 64}","seq":1,"subject":"N-1"}}').encode("utf-8")
+                f'"prev_hash":"{"0" * 64}","seq":1,"subject":"N-1"}}').encode()
     assert audit.canonical(event.to_dict()) == expected
     assert event.hash == hashlib.sha256(b"0" * 64 + expected).hexdigest()
 

@@ -1,7 +1,7 @@
 """Building the round document from the lists and the history (CYCLE.md "A round from the lists")."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,7 +9,7 @@ from matcher.cycle import build as b
 from matcher.errors import ConflictError, InputError
 from matcher.validation import parse_round
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 V11_KEYS = {"": ("communities", "previous"), "providers": ("target_projects",), "needs": ("rounds_unmet", "name", "note"),
             "resources": ("name", "note")}
 

@@ -1,14 +1,14 @@
 """Figures recomputed from a small hand-made event log, checked against counts done by hand."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from matcher.cycle import audit, figures
 from matcher.errors import InputError
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _log() -> list[dict]:

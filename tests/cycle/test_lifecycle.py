@@ -64,8 +64,8 @@ def test_the_brief_example_message():
                        {"project_id": "P-0003", "to": "rejected", "reason": "too far"}],
                       {"P-0001": "proposed", "P-0002": "proposed", "P-0003": "approved"})
     assert [str(p) for p in info.value.problems] == [
-        "decisions[2].to: project P-0003 is approved; approved -> rejected is not allowed "
-        "(from approved: in_service, cancelled)"]
+        ("decisions[2].to: project P-0003 is approved; approved -> rejected is not allowed "
+         "(from approved: in_service, cancelled)")]
 
 
 def test_batch_names_every_offender_and_duplicates():
