@@ -20,8 +20,8 @@ Rules, as :func:`build_round` applies them:
   *committed* = units of its projects in ``approved``, ``in_service``, ``done``
   (and ``confirmed`` / ``reopened``, which were done) and *locked* = the units
   of its locks. The locks' units are thus part of the quantity the round may
-  serve, so they stay coverable and the locks alone never make the round
-  infeasible on the need's side. A need with quantity 0 is left out;
+  serve, so they stay coverable (an ``all_or_nothing`` need must still be
+  completed around them, as ROUND.md says). A need with quantity 0 is left out;
 - ``rounds_unmet`` = the need's stored ``rounds_unmet`` (a reopened need starts
   one above its origin) + the past rounds in which it stayed short: the round's
   output listed it in ``unmet`` or one of its projects of that round was rejected;
