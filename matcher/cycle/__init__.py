@@ -1,0 +1,10 @@
+"""The committee cycle's domain core (``docs/cycle.md``, contract ``CYCLE.md``).
+
+Plain functions on plain data, no database, web or CLI:
+
+- :mod:`.lifecycle`: project statuses, the transition table, batch checks;
+- :mod:`.audit`: the hash-chained event log and its verification;
+- :mod:`.build`: the round document built from the committee's lists and history,
+  and the need a reopened project returns to the lists;
+- :mod:`.figures`: the figures across rounds, recomputed from the event log alone.
+"""
