@@ -366,6 +366,9 @@ def targets(runs: list[dict]) -> list[str]:
     t = (by.get("L") or {}).get("summary", {}).get("matcher_whole_x_flow_ready")
     if t and t["wall"] and t["cpu"]:
         w, c = t["wall"]["median"], t["cpu"]["median"]
+        b = by["L"]["whole"]
+        out.append(f"(L measured {by['L']['when']}, load average {b['load_before']} -> {b['load_after']} on "
+                   f"{os.cpu_count()} cores; the target asks for an idle machine, so these ratios are indicative)")
         out.append(f"L end to end <= 1.0x the per-component bare flow on ready arrays (wall): measured {w:.2f}x "
                    f"(range {t['wall']['min']:.2f}–{t['wall']['max']:.2f}): " + ("met" if w <= 1.0 else "NOT met"))
         out.append(f"L end to end CPU <= 1.3x the per-component flow's CPU: measured {c:.2f}x: "
