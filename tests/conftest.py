@@ -20,3 +20,35 @@ def data_dir() -> Path:
 def expected_optima() -> dict:
     """tests/data/expected.json: file name -> {served_value, total_distance_m}."""
     return json.loads((DATA_DIR / "expected.json").read_text(encoding="utf-8"))
+
+
+# The slow tier (`-m slow`): whole modules that start processes (real servers,
+# the CLI as a subprocess, Dask clusters), drive a browser, need PostgreSQL,
+# fuzz the API or solve long CP-SAT / MILP references. Single slow tests
+# elsewhere carry @pytest.mark.slow themselves. `python3 tasks.py test` runs
+# both tiers; `-m "not slow"` is the quick one.
+SLOW_MODULES = {
+    "tests/api/test_api_server.py",        # matcher serve / worker processes, SIGKILL
+    "tests/api/test_api_schemathesis.py",  # property-based fuzzing of every operation
+    "tests/api/test_api_docs_browser.py",  # headless Chromium
+    "tests/api/test_api_postgres.py",      # a PostgreSQL server
+    "tests/bench/test_parallel.py",        # Dask clusters and forked pools
+    "tests/bench/test_side_parts.py",      # time-limited CP-SAT parts
+    "tests/core/test_cli.py",              # the CLI as a subprocess
+    "tests/core/test_cli_exits.py",        # the CLI as a subprocess
+    "tests/core/test_cli_scenarios.py",    # the CLI as a subprocess
+    "tests/core/test_properties.py",       # hypothesis against a MILP reference
+    "tests/core/test_member_rounds.py",    # LP bound and dive against a MILP reference
+    "tests/whatif/test_scenario_files.py",  # every shipped scenario solved to the optimum
+}
+SLOW_TESTS = {
+    "tests/lists_report/test_report.py::test_report_draws_in_headless_chromium_offline",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        rel = Path(item.fspath).resolve().relative_to(root).as_posix()
+        if rel in SLOW_MODULES or item.nodeid.split("[")[0] in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
