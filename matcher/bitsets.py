@@ -6,7 +6,7 @@ need's set is also in the resource's set.
 """
 from __future__ import annotations
 
-from typing import Hashable, Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 

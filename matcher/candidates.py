@@ -44,7 +44,7 @@ class Pairs:
     def __len__(self) -> int:
         return int(self.res.size)
 
-    def take(self, idx: np.ndarray) -> "Pairs":
+    def take(self, idx: np.ndarray) -> Pairs:
         return Pairs(self.res[idx], self.need[idx], self.dist_m[idx], self.dist[idx], self.lock[idx])
 
     @property

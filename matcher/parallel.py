@@ -28,7 +28,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Optional
+from collections.abc import Callable, Iterator, Sequence
 
 
 class SerialRunner:
@@ -43,7 +44,7 @@ class SerialRunner:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "SerialRunner":
+    def __enter__(self) -> SerialRunner:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -134,7 +135,7 @@ def lpt_shares(costs: Sequence[float], workers: int) -> list[list[int]]:
 def _child(conn, fn: Callable[[Any], Any], items: list) -> None:
     try:
         conn.send(("ok", [fn(item) for item in items]))
-    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+    except BaseException as exc:
         conn.send(("error", exc))
     finally:
         conn.close()
@@ -192,7 +193,8 @@ def local_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
                 proc.join()
 
 
-_current: contextvars.ContextVar[SerialRunner] = contextvars.ContextVar("matcher_runner", default=SerialRunner())
+_current: contextvars.ContextVar[SerialRunner] = contextvars.ContextVar(
+    "matcher_runner", default=SerialRunner())  # noqa: B039  (a stateless runner, never mutated)
 
 
 def current() -> SerialRunner:

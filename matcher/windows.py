@@ -12,7 +12,7 @@ Entities share few distinct window lists, so callers deduplicate them into
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -135,7 +135,7 @@ def huzhou_after_school() -> dict:
                           "lat": la_lo[0], "lon": la_lo[1], "tags": [tag], "windows": window})
     k = 0
     for street, lat, lon, comms in streets:
-        for c, cname in enumerate(comms):
+        for c, _cname in enumerate(comms):
             cid = f"C-{street[:2]}{c + 1}"
             clat, clon = jitter(rng, lat, lon, 900)
             for _ in range(rng.randint(3, 5)):
@@ -281,7 +281,7 @@ def zunyi_building_needs() -> dict:
                           "windows": [{"days": WEEKEND, "start": "09:00", "end": "18:00"}]})
     k = 0
     for cid, _n, lat, lon in comms:
-        for b in range(rng.randint(5, 7)):  # 楼栋: building-level needs
+        for _ in range(rng.randint(5, 7)):  # 楼栋: building-level needs
             k += 1
             la, lo = jitter(rng, lat, lon, 450)
             needs.append({"id": f"B-{k:03d}-MEAL", "community_id": cid, "category": "elderly_meals",

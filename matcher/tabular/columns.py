@@ -45,7 +45,8 @@ def norm_header(text: object) -> str:
 
 _LAT = Column("lat", "纬度", "float", ("latitude", "lat(wgs84)", "纬度(wgs84)"), True)
 _LON = Column("lon", "经度", "float", ("lng", "longitude", "lon(wgs84)", "经度(wgs84)"), True)
-_DIST = Column("max_distance_m", "最远距离(米)", "float", ("最远距离", "服务半径(米)", "服务半径", "步行距离(米)", "max_distance"))
+_DIST = Column("max_distance_m", "最远距离(米)", "float",
+               ("最远距离", "服务半径(米)", "服务半径", "步行距离(米)", "max_distance"))
 
 PROVIDERS = ListSpec("providers", "提供方", ("提供方", "提供方清单", "providers", "provider"), (
     Column("id", "提供方编号", "id", ("provider_id", "编号"), True),

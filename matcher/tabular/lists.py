@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..errors import FieldIssue, InputError, RoundValidationError, SheetReadError, TableError
+from ..errors import FieldIssue, RoundValidationError, SheetReadError, TableError
 from ..model import Round
 from ..validation import parse_round
 from . import cells

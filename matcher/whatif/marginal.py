@@ -115,7 +115,7 @@ def need_options(result: RoundResult, gains: Optional[list[dict]] = None) -> lis
                           and t.prov_max_projects[t.res_provider[i]] >= 0
                           and projects[t.res_provider[i]] >= t.prov_max_projects[t.res_provider[i]]})
         entry["blocked_providers"] = blocked
-        same = np.flatnonzero((t.res_cat == t.need_cat[j]))
+        same = np.flatnonzero(t.res_cat == t.need_cat[j])
         same = np.array([i for i in same if (int(i), j) not in forbidden], dtype=np.int64)
         entry["beyond_distance"] = entry["outside_window"] = None
         if same.size:

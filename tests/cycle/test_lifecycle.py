@@ -30,7 +30,7 @@ def _request(to: str) -> dict:
 
 def test_statuses_and_terminal_states():
     assert set(lc.STATUSES) == set(ALL)
-    assert lc.TERMINAL == {"rejected", "cancelled", "failed", "confirmed", "reopened"}
+    assert {"rejected", "cancelled", "failed", "confirmed", "reopened"} == lc.TERMINAL
 
 
 @pytest.mark.parametrize("before,after", [p for p in PAIRS if p[1] in TABLE.get(p[0], ())])

@@ -138,7 +138,7 @@ def test_exported_project_list_works_as_locks(tmp_path, tricky):
     wb.save(tmp_path / "book.xlsx")
     write_result(result, tmp_path / "p.xlsx", tricky)
     rnd = read_lists(ListSources(workbook=tmp_path / "book.xlsx", locked=tmp_path / "p.xlsx")).round
-    assert {(l.need_id, l.resource_id, l.quantity) for l in rnd.locked} == {
+    assert {(lk.need_id, lk.resource_id, lk.quantity) for lk in rnd.locked} == {
         (p["need_id"], p["resource_id"], p["quantity"]) for p in result["projects"]}
 
 
