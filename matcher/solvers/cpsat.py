@@ -58,8 +58,10 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
                              upper_bounds=f["hi"])
 
     binding = p.binding_groups()
-    needs_y = binding[f["group"].to_numpy()] | (f["minq"].to_numpy() > 1)
+    targeted = p.target_groups()
+    needs_y = (binding | targeted)[f["group"].to_numpy()] | (f["minq"].to_numpy() > 1)
     fy = f[needs_y]
+    y = None
     if len(fy):
         y = m.new_bool_var_series("y", fy.index)
         for k, xv, yv, h, mq, l in zip(fy.index, x[fy.index], y, fy["hi"], fy["minq"], fy["lock"]):
@@ -67,8 +69,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
                 m.add(yv == 1)
                 continue
             m.add(xv <= int(h) * yv)
-            if mq > 1:
-                m.add(xv >= int(mq) * yv)
+            m.add(xv >= max(1, int(mq)) * yv)  # y = 1 only for a real project (targets count them)
         for g, idx in fy.groupby("group").groups.items():
             if binding[g]:
                 m.add(cp_model.LinearExpr.sum(list(y[idx])) <= int(p.group_limit[g]))
@@ -85,6 +86,12 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
 
     value = cp_model.LinearExpr.weighted_sum(list(x), f["weight"].tolist())
     distance = cp_model.LinearExpr.weighted_sum(list(x), f["dist"].tolist())
+    stages = [("served value", value, -1)]
+    if p.has_previous:
+        stages.append(("churn", _churn_expr(cp_model, m, p, f, x), 1))
+    if targeted.any():
+        stages.append(("participation", _shortfall_expr(cp_model, m, p, fy, y, targeted), 1))
+    stages.append(("distance", distance, 1))
 
     hint = options.hint
     if hint is None:
@@ -150,33 +157,74 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         return out
 
     options.say(f"cpsat: {len(f)} pairs, {len(fy)} project indicators")
-    m.maximize(value)
+    return _run_stages(cp_model, m, solver, p, x, stages, run, values, why, t0)
+
+
+def _churn_expr(cp_model, m, p: Problem, f: pd.DataFrame, x):
+    """Level 3: ``sum |x - previous|`` over all pairs (a constant for the unusable ones)."""
+    prev = p.pair_prev[f.index.to_numpy()]
+    terms, constant = [], int(p.pair_prev.sum() - prev.sum()) + p.prev_outside
+    for xv, q, h in zip(x, prev.tolist(), f["hi"].tolist()):
+        if q == 0:
+            terms.append(xv)
+            continue
+        d = m.new_int_var(0, max(q, int(h)), "")
+        m.add(d >= xv - q)
+        m.add(d >= q - xv)
+        terms.append(d)
+    return cp_model.LinearExpr.sum(terms) + constant
+
+
+def _shortfall_expr(cp_model, m, p: Problem, fy: pd.DataFrame, y, targeted: np.ndarray):
+    """Level 4: ``sum over providers of max(0, target - projects)``."""
+    by_group = {} if y is None else {g: list(y[idx]) for g, idx in fy.groupby("group").groups.items()}
+    terms = []
+    for g in np.flatnonzero(targeted).tolist():
+        target = int(p.group_target[g])
+        s = m.new_int_var(0, target, "")
+        m.add(s >= target - cp_model.LinearExpr.sum(by_group.get(g, [])))
+        terms.append(s)
+    return cp_model.LinearExpr.sum(terms)
+
+
+def _run_stages(cp_model, m, solver, p: Problem, x, stages: list, run, values, why, t0: float) -> Solution:
+    """Optimize the levels one after the other, each fixed at its optimum before the next;
+    a level not proven ends the solve with ``feasible`` and the best result so far."""
     built = time.perf_counter()
-    st1 = run("level 1 (served value)")
-    level1_s = time.perf_counter() - built
-    if st1 in (Status.INFEASIBLE, Status.UNKNOWN):
-        msg = "the locks cannot all hold together" if st1 is Status.INFEASIBLE else f"{why()} before any result was found"
-        return Solution.empty(p, st1, NAME, msg)
-    x1 = values()
-    if st1 is Status.FEASIBLE:
-        bound = int(math.floor(solver.best_objective_bound + 1e-6))
-        return Solution.of(p, Status.FEASIBLE, x1, NAME, bound=bound,
-                           message=f"{why()} before the served value was proven",
-                           level1_seconds=level1_s)
-    best_value = int(round(solver.objective_value))
-    m.add(value >= best_value)
-    m.minimize(distance)
-    m.clear_hints()
-    for xv, h in zip(x, x1[usable].tolist()):
-        m.add_hint(xv, int(h))
-    st2 = run("level 2 (distance)")
-    level2_s = time.perf_counter() - built - level1_s
-    if st2 is Status.OPTIMAL:
-        return Solution.of(p, Status.OPTIMAL, values(), NAME, build_seconds=built - t0,
-                           level1_seconds=level1_s, level2_seconds=level2_s)
-    x2 = values() if st2 is Status.FEASIBLE else x1
-    if p.objective(x2)[1] > p.objective(x1)[1]:
-        x2 = x1
-    return Solution.of(p, Status.FEASIBLE, x2, NAME, bound=best_value,
-                       message=f"served value proven; {why()} before the distance was proven minimal",
-                       level1_seconds=level1_s, level2_seconds=level2_s)
+    seconds: dict[str, float] = {"build_seconds": built - t0}
+    best_x, best_value = None, None
+    for k, (name, expr, sense) in enumerate(stages):
+        (m.maximize if sense < 0 else m.minimize)(expr)
+        if best_x is not None:
+            m.clear_hints()
+            for xv, h in zip(x, best_x[x.index.to_numpy()].tolist()):
+                m.add_hint(xv, int(h))
+        began = time.perf_counter()
+        st = run(f"level {k + 1} ({name})")
+        seconds[f"level{k + 1}_seconds"] = time.perf_counter() - began
+        if k == 0 and st in (Status.INFEASIBLE, Status.UNKNOWN):
+            msg = "the locks cannot all hold together" if st is Status.INFEASIBLE else f"{why()} before any result was found"
+            return Solution.empty(p, st, NAME, msg)
+        if st is not Status.OPTIMAL:
+            if k == 0:
+                bound = int(math.floor(solver.best_objective_bound + 1e-6))
+                return Solution.of(p, Status.FEASIBLE, values(), NAME, bound=bound,
+                                   message=f"{why()} before the served value was proven", **seconds)
+            found = values() if st is Status.FEASIBLE else best_x
+            if _key(p, found) > _key(p, best_x):
+                found = best_x
+            return Solution.of(p, Status.FEASIBLE, found, NAME, bound=best_value, message=(
+                f"{', '.join(s[0] for s in stages[:k])} proven; {why()} before the {name} was proven minimal"),
+                **seconds)
+        best_x = values()
+        optimum = int(round(solver.objective_value))
+        if k == 0:
+            best_value = optimum
+        m.add(expr >= optimum if sense < 0 else expr <= optimum)
+    return Solution.of(p, Status.OPTIMAL, best_x, NAME, **seconds)
+
+
+def _key(p: Problem, x: np.ndarray) -> tuple:
+    """The lexicographic key of ``x`` to minimize: (-value, churn, shortfall, distance)."""
+    v, c, s, d = p.levels(x)
+    return -v, c, s, d
