@@ -159,7 +159,9 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
         if progress is not None:
             progress("verifying the result")
         on = sol.x > 0
-        violations = verify(t, pairs.res[on], pairs.need[on], sol.x[on], sol.served_value, sol.total_distance)
+        violations = verify(t, pairs.res[on], pairs.need[on], sol.x[on], sol.served_value, sol.total_distance,
+                            problem.churn(sol.x) if problem.has_previous else None,
+                            problem.shortfall(sol.x) if problem.group_target is not None else None)
         if sol.status is Status.OPTIMAL and sol.bound_served_value != sol.served_value:
             violations.append("optimal result whose bound differs from its value")
         if violations:
