@@ -137,7 +137,7 @@ def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
         proven = sub.objective(start)[0] >= heuristic_bound
         return Solution.of(sub, Status.FEASIBLE, start, NAME, bound=heuristic_bound,
                            message="part too large for CP-SAT in the time left; kept the LP dive result ("
-                                   + ("served value proven by the LP bound, distance not proven)" if proven
+                                   + ("served value proven by the LP bound, the later levels not proven)" if proven
                                       else "bound: the LP relaxation)"))
     sol = cpsat.solve(sub, replace(options, time_limit_s=max(0.05, left), hint=start))
     if sol.status in (Status.OPTIMAL, Status.INFEASIBLE) or start is None:

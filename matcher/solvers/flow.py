@@ -11,11 +11,16 @@ flow of that component can have (``sum over needs of min(quantity, what its
 arcs can carry) * its farthest arc``). A flow serving at least one unit of
 weight more is then always cheaper, whatever its distance, so the minimum cost
 is reached only by the maximum served value, and among those by the minimum
-distance. Components are independent, so per-component ``M_c`` keep the
-costs small; all costs are integers and are checked to fit in 62 bits (with
+distance. With a previous plan (churn, level 3) each pair arc is split into a "keep"
+arc (capacity ``min(previous, room)``, cost ``dist - K_c``) and an "add" arc
+(the rest, cost ``dist + K_c``), with ``K_c`` = the distance bound + 1 and
+``M_c = K_c * (units bound + keep capacity) + distance bound + 1``; the proof
+is in ``docs/solvers.md``. Components are independent, so per-component
+scales keep the costs small; all costs are integers and are checked to fit in 62 bits (with
 the node-count factor the cost-scaling algorithm multiplies by) before
 solving. ``NotApplicable`` is raised when they would not, and for problems
-with provider limits, minimum lots or all-or-nothing needs.
+with provider limits, minimum lots, all-or-nothing needs or provider targets
+that can bind.
 """
 from __future__ import annotations
 
@@ -69,11 +74,14 @@ def _scales(p: Problem, r_local: np.ndarray, n_local: np.ndarray, cap_arc: np.nd
     return need_comp, K, M
 
 
-def _check_fits(sink_cost: list[int], arc_costs: list[int], qty_left: np.ndarray, n_nodes: int) -> None:
-    """``NotApplicable`` when the costs would not fit in 62 bits (with the node-count
-    factor the cost-scaling algorithm multiplies by)."""
+def _check_fits(sink_cost: list[int], arc_costs: list[int], arc_caps: list[int], qty_left: np.ndarray,
+                n_nodes: int) -> None:
+    """``NotApplicable`` when the costs would not fit in 62 bits: the largest arc cost
+    times the node-count factor the cost-scaling algorithm multiplies by, and the
+    largest total cost of any flow (every arc full), in exact Python integers."""
     biggest = max(max((-c for c in sink_cost), default=0), max((abs(c) for c in arc_costs), default=0))
-    total = sum(-c * q for c, q in zip(sink_cost, qty_left.tolist()))
+    total = sum(-c * q for c, q in zip(sink_cost, qty_left.tolist())) + sum(
+        abs(c) * k for c, k in zip(arc_costs, arc_caps))
     if biggest * (n_nodes + 1) >= _SAFE or total >= _SAFE:
         raise NotApplicable("the scaled costs of this flow would not fit in 64-bit integers")
 
@@ -94,8 +102,9 @@ def _network(p: Problem, arcs: np.ndarray, cap_arc: np.ndarray, cap_left: np.nda
     add_cost = (dist.astype(object) + pair_k) if pair_k is not None else dist.astype(object)
     keep = np.flatnonzero(keep_cap > 0) if keep_cap is not None else np.zeros(0, dtype=np.int64)
     keep_cost = (dist[keep].astype(object) - pair_k[keep]) if pair_k is not None else np.zeros(0, dtype=object)
-    _check_fits(sink_cost, add_cost.tolist() + keep_cost.tolist(), qty_left[need_nodes], nr + nn + 2)
     add_cap = cap_arc - (keep_cap if keep_cap is not None else 0)
+    _check_fits(sink_cost, add_cost.tolist() + keep_cost.tolist(),
+                add_cap.tolist() + (keep_cap[keep].tolist() if keep.size else []), qty_left[need_nodes], nr + nn + 2)
     source, sink = nr + nn, nr + nn + 1
     supply = int(min(cap_left[res_nodes].sum(), qty_left[need_nodes].sum()))
     tails = np.concatenate([np.full(nr, source), r_local, r_local[keep], nr + np.arange(nn), [source]]).astype(np.int32)

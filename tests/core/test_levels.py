@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from matcher.errors import UnsupportedSolverError
 from matcher.service import solve_round
 
 from .builders import make_round, need, resource
@@ -100,16 +101,19 @@ def test_participation_shortfall_minimal(seed):
 
 
 def test_target_makes_the_part_side_constrained():
-    doc = make_round([resource("R1", 0, capacity=2, provider="M1"), resource("R2", 0, capacity=2, provider="U1")],
+    # U1's space is on the spot; the member M1 (target 1) is 200 m off: it gets one unit anyway
+    doc = make_round([resource("R1", 300, capacity=2, provider="M1"), resource("R2", 100, capacity=2, provider="U1")],
                      [need("N1", 100, quantity=2)], max_distance_m=500)
     doc["providers"][0]["target_projects"] = 1
     out = solve(doc, "auto")
     assert out["objective"]["participation_shortfall"] == 0
-    assert [p["resource_id"] for p in out["projects"]] == ["R1"] or len(out["projects"]) == 2
-    with pytest.raises(Exception):
+    assert {p["resource_id"]: p["quantity"] for p in out["projects"]} == {"R1": 1, "R2": 1}
+    with pytest.raises(UnsupportedSolverError):
         solve(doc, "flow")
     doc["providers"][0]["target_projects"] = 0  # a target of 0 cannot bind: flow is fine
-    assert solve(doc, "flow")["objective"]["participation_shortfall"] == 0
+    out = solve(doc, "flow")
+    assert out["objective"]["participation_shortfall"] == 0
+    assert {p["resource_id"]: p["quantity"] for p in out["projects"]} == {"R2": 2}
 
 
 def test_churn_block_by_id():
@@ -156,3 +160,17 @@ def test_tiny_rounds_against_enumeration(seed):
 def test_churn_many_rounds(seed):
     check_exact(rerun(random_round(seed, side_rules=seed % 2 == 1), seed),
                 EXACT if seed % 2 == 0 else ("auto", "cpsat"))
+
+
+def test_verify_recomputes_churn_and_shortfall():
+    from matcher.service import prepare
+    from matcher.verify import verify
+
+    doc = make_round([resource("R1", 0, capacity=3, provider="M1")], [need("N1", 100, quantity=3)],
+                     max_distance_m=500)
+    doc["providers"][0]["target_projects"] = 2
+    doc["previous"] = [{"need_id": "N1", "resource_id": "R1", "quantity": 1}]
+    t = prepare(doc).tables
+    assert verify(t, [0], [0], [3], churn_units=2, participation_shortfall=1) == []
+    assert verify(t, [0], [0], [3], churn_units=0, participation_shortfall=0) == [
+        "churn_units 0 != recomputed 2", "participation_shortfall 0 != recomputed 1"]
