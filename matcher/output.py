@@ -37,6 +37,33 @@ def project_rows(t: RoundTables, pairs: Pairs, x: np.ndarray) -> list[dict]:
     return rows
 
 
+def previous_plan(t: RoundTables) -> dict[tuple[int, int], int]:
+    """The previous plan as (resource index, need index) -> quantity, in input order."""
+    return dict(zip(zip(t.prev_res.tolist(), t.prev_need.tolist()), t.prev_qty.tolist()))
+
+
+def churn_block(t: RoundTables, pairs: Pairs, x: np.ndarray) -> dict:
+    """Level 3's output block: how the projects ``x`` differ from the previous plan."""
+    prev = previous_plan(t)
+    on = np.flatnonzero(x > 0)
+    now = dict(zip(zip(pairs.res[on].tolist(), pairs.need[on].tolist()), x[on].tolist()))
+    ids = lambda i, j: {"need_id": t.need_ids[j], "resource_id": t.res_ids[i]}  # noqa: E731
+    added = [{**ids(i, j), "quantity": q} for (i, j), q in now.items() if (i, j) not in prev]
+    removed = [{**ids(i, j), "quantity": q} for (i, j), q in prev.items() if (i, j) not in now]
+    changed = [{**ids(i, j), "previous_quantity": q, "quantity": now[i, j]}
+               for (i, j), q in prev.items() if (i, j) in now and now[i, j] != q]
+    kept = sum(1 for key, q in prev.items() if now.get(key) == q)
+    units = sum(abs(now.get(key, 0) - q) for key, q in prev.items()) + sum(
+        q for key, q in now.items() if key not in prev)
+    return {"units": units, "pairs_kept": kept, "added": added, "removed": removed, "changed": changed}
+
+
+def shortfall_of(t: RoundTables, pairs: Pairs, x: np.ndarray) -> int:
+    """Level 4: projects missing to reach the providers' ``target_projects``."""
+    projects = np.bincount(t.res_provider[pairs.res[x > 0]], minlength=t.prov_target_projects.size)
+    return int(np.maximum(0, t.prov_target_projects - projects).sum())
+
+
 def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> Result:
     """The typed output document of a solution (validated in one pass from its plain rows)."""
     x = sol.x if sol.status in (Status.OPTIMAL, Status.FEASIBLE) else np.zeros(len(pairs), dtype=np.int64)
@@ -50,11 +77,21 @@ def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> Re
         "bound_served_value": sol.bound_served_value,
     }
     doc["projects"] = project_rows(t, pairs, x)
+    if t.has_previous:
+        block = churn_block(t, pairs, x)
+        doc["objective"]["churn_units"] = block["units"]
+        prev = previous_plan(t)
+        for row, k in zip(doc["projects"], np.flatnonzero(x > 0).tolist()):
+            row["previous_quantity"] = prev.get((int(pairs.res[k]), int(pairs.need[k])), 0)
+    if (t.prov_target_projects >= 0).any():
+        doc["objective"]["participation_shortfall"] = shortfall_of(t, pairs, x)
     if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
         doc["unmet"] = [{"need_id": t.need_ids[j], "quantity": q, "reason": r}
                         for j, q, r in unmet_reasons(t, pairs, x)]
     else:
         doc["unmet"] = []
     doc["kpis"] = kpis(t, pairs, x)
+    if t.has_previous:
+        doc["churn"] = block
     doc["stats"] = stats
     return Result.model_validate(doc)

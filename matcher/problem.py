@@ -6,8 +6,15 @@ resources (``cap``, ``min_qty``, ``group``), needs (``qty``, ``weight``,
 ``pair_need``, ``pair_dist``, ``pair_lock``). A :class:`Solution` is one
 integer quantity per pair plus a :class:`Status`.
 
-The objective is lexicographic: maximize ``sum(weight[need] * x)``, then
-minimize ``sum(dist * x)``.
+Optional levels: ``pair_prev`` (quantity of each pair in the previous plan,
+``None`` = no previous plan; ``prev_outside`` = previous units on pairs that are
+no candidates now) and ``group_target`` (projects each provider group should
+get, ``NO_LIMIT`` = none; ``None`` = no provider has a target).
+
+The objective is lexicographic: maximize ``sum(weight[need] * x)``, then (with
+a previous plan) minimize the churn ``sum |x - pair_prev|``, then (with
+targets) the shortfall ``sum_g max(0, target_g - projects_g)``, then minimize
+``sum(dist * x)``.
 """
 from __future__ import annotations
 
@@ -63,6 +70,9 @@ class Problem:
     pair_need: np.ndarray  # int32 [P]
     pair_dist: np.ndarray  # int64 [P]
     pair_lock: np.ndarray  # int64 [P], 0 = free pair
+    pair_prev: Optional[np.ndarray] = None  # int64 [P] previous quantity, None = no previous plan
+    prev_outside: int = 0  # previous units on pairs that are not candidates
+    group_target: Optional[np.ndarray] = None  # int64 [n_groups], NO_LIMIT = none; None = no targets
 
     @property
     def n_pairs(self) -> int:
@@ -86,8 +96,35 @@ class Problem:
 
     def restrict(self, pairs: np.ndarray) -> "Problem":
         """The same resources and needs with only the given pairs (indices or mask)."""
+        prev = None if self.pair_prev is None else self.pair_prev[pairs]
         return Problem(self.cap, self.min_qty, self.group, self.group_limit, self.qty, self.weight, self.aon,
-                       self.pair_res[pairs], self.pair_need[pairs], self.pair_dist[pairs], self.pair_lock[pairs])
+                       self.pair_res[pairs], self.pair_need[pairs], self.pair_dist[pairs], self.pair_lock[pairs],
+                       prev, 0, self.group_target)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.pair_prev is not None
+
+    def target_groups(self) -> np.ndarray:
+        """Provider groups whose ``target_projects`` can bind: a target above the projects
+        their locks already give (a target of 0, or one the locks meet, never binds)."""
+        if self.group_target is None:
+            return np.zeros(self.group_limit.size, dtype=bool)
+        locked_projects = np.bincount(self.group[self.pair_res[self.locked]], minlength=self.group_limit.size)
+        return self.group_target > locked_projects
+
+    def churn(self, x: np.ndarray) -> int:
+        """Units added plus units removed against the previous plan (0 without one)."""
+        if self.pair_prev is None:
+            return 0
+        return int(np.abs(np.asarray(x, dtype=np.int64) - self.pair_prev).sum()) + self.prev_outside
+
+    def shortfall(self, x: np.ndarray) -> int:
+        """Projects missing to reach the providers' targets (0 without targets)."""
+        if self.group_target is None:
+            return 0
+        projects = np.bincount(self.group[self.pair_res[np.asarray(x) > 0]], minlength=self.group_limit.size)
+        return int(np.maximum(0, self.group_target - projects).sum())
 
     def binding_groups(self) -> np.ndarray:
         """Provider groups whose project limit can actually bind (more pairs than the limit)."""
@@ -96,9 +133,9 @@ class Problem:
         return (self.group_limit >= 0) & (counts > self.group_limit)
 
     def side_constrained_pairs(self) -> np.ndarray:
-        """Pairs whose feasibility needs more than capacities: a binding provider
-        limit, a minimum lot, an all-or-nothing need, or a lock those touch."""
-        binding = self.binding_groups()
+        """Pairs whose feasibility or objective needs more than capacities: a binding
+        provider limit or target, a minimum lot, an all-or-nothing need, or a lock those touch."""
+        binding = self.binding_groups() | self.target_groups()
         usable = self.pair_hi() > 0
         res_side = binding[self.group[self.pair_res]] | (usable & ~self.locked & (self.min_qty[self.pair_res] > 1))
         need_side = self.aon[self.pair_need] & (self.qty[self.pair_need] > 1)
@@ -138,6 +175,12 @@ class Problem:
             return False
         projects = np.bincount(self.group[self.pair_res[on]], minlength=self.group_limit.size)
         return not ((self.group_limit >= 0) & (projects > self.group_limit)).any()
+
+    def levels(self, x: np.ndarray) -> tuple[int, int, int, int]:
+        """(served value, churn, shortfall, total distance) of ``x``: the key compared lexicographically
+        (value maximized, the others minimized)."""
+        v, d, _ = self.objective(x)
+        return v, self.churn(x), self.shortfall(x), d
 
     def objective(self, x: np.ndarray) -> tuple[int, int, int]:
         """(served value, total distance, served quantity) of quantities ``x``."""

@@ -84,11 +84,30 @@ class RoundResult:
         return to_json(self.document)
 
 
+def previous_on_pairs(t: RoundTables, pairs: Pairs) -> tuple[np.ndarray, int]:
+    """The previous plan over the candidate pairs (0 where none) and the previous
+    units on pairs that are no candidates now."""
+    if pairs.res.size == 0:
+        return np.zeros(0, dtype=np.int64), int(t.prev_qty.sum())
+    n_need = max(1, t.need_qty.size)
+    key = pairs.res.astype(np.int64) * n_need + pairs.need
+    prev_key = t.prev_res.astype(np.int64) * n_need + t.prev_need
+    order = np.argsort(key, kind="stable")
+    pos = np.minimum(np.searchsorted(key[order], prev_key), key.size - 1)
+    hit = key[order][pos] == prev_key
+    pair_prev = np.zeros(key.size, dtype=np.int64)
+    pair_prev[order[pos[hit]]] = t.prev_qty[hit]
+    return pair_prev, int(t.prev_qty[~hit].sum())
+
+
 def build_problem(t: RoundTables, pairs: Pairs) -> Problem:
+    pair_prev, outside = previous_on_pairs(t, pairs) if t.has_previous else (None, 0)
+    targets = t.prov_target_projects if (t.prov_target_projects >= 0).any() else None
     return Problem(
         cap=t.res_cap, min_qty=t.res_min_qty, group=t.res_provider, group_limit=t.prov_max_projects,
         qty=t.need_qty, weight=t.need_weight, aon=t.need_aon,
         pair_res=pairs.res, pair_need=pairs.need, pair_dist=pairs.dist, pair_lock=pairs.lock,
+        pair_prev=pair_prev, prev_outside=outside, group_target=targets,
     )
 
 
@@ -140,7 +159,9 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
         if progress is not None:
             progress("verifying the result")
         on = sol.x > 0
-        violations = verify(t, pairs.res[on], pairs.need[on], sol.x[on], sol.served_value, sol.total_distance)
+        violations = verify(t, pairs.res[on], pairs.need[on], sol.x[on], sol.served_value, sol.total_distance,
+                            problem.churn(sol.x) if problem.has_previous else None,
+                            problem.shortfall(sol.x) if problem.group_target is not None else None)
         if sol.status is Status.OPTIMAL and sol.bound_served_value != sol.served_value:
             violations.append("optimal result whose bound differs from its value")
         if violations:

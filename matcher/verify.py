@@ -65,8 +65,10 @@ def intervals_cover(outer, inner) -> bool:
 
 
 def verify(t: RoundTables, res: np.ndarray, need: np.ndarray, qty: np.ndarray,
-           served_value: int | None = None, total_distance: int | None = None) -> list[str]:
-    """Every way the projects (resource index, need index, quantity) break the contract."""
+           served_value: int | None = None, total_distance: int | None = None,
+           churn_units: int | None = None, participation_shortfall: int | None = None) -> list[str]:
+    """Every way the projects (resource index, need index, quantity) break the contract;
+    the reported objective values given are recomputed from the round document and compared."""
     rnd: Round = t.round
     out: list[str] = []
     res = np.asarray(res, dtype=np.int64)
@@ -158,4 +160,24 @@ def verify(t: RoundTables, res: np.ndarray, need: np.ndarray, qty: np.ndarray,
         out.append(f"served_value {served_value} != recomputed {value}")
     if total_distance is not None and total_distance != distance:
         out.append(f"total_distance_m {total_distance} != recomputed {distance}")
+    ids = [(R[i].id, N[j].id) for i, j in zip(res.tolist(), need.tolist())]
+    if churn_units is not None and churn_units != (c := _churn(rnd, ids, qty.tolist())):
+        out.append(f"churn_units {churn_units} != recomputed {c}")
+    if participation_shortfall is not None and participation_shortfall != (s := _shortfall(rnd, per_provider)):
+        out.append(f"participation_shortfall {participation_shortfall} != recomputed {s}")
     return out
+
+
+def _churn(rnd: Round, ids: list[tuple[str, str]], qty: list[int]) -> int:
+    """ROUND.md level 3 from the documents: units added plus units removed against ``previous``."""
+    now: dict[tuple[str, str], int] = {}
+    for key, q in zip(ids, qty):
+        now[key] = now.get(key, 0) + q
+    prev = {(p.resource_id, p.need_id): p.quantity for p in rnd.previous or ()}
+    return sum(abs(now.get(k, 0) - q) for k, q in prev.items()) + sum(q for k, q in now.items() if k not in prev)
+
+
+def _shortfall(rnd: Round, per_provider: dict[str, int]) -> int:
+    """ROUND.md level 4 from the documents: projects missing to reach ``target_projects``."""
+    return sum(max(0, p.target_projects - per_provider.get(p.id, 0))
+               for p in rnd.providers if p.target_projects is not None)

@@ -52,7 +52,9 @@ def compact(p: Problem, sel: np.ndarray) -> Problem:
     return Problem(cap=p.cap[res], min_qty=p.min_qty[res], group=g_loc.astype(np.int32),
                    group_limit=p.group_limit[grp], qty=p.qty[need], weight=p.weight[need], aon=p.aon[need],
                    pair_res=r_loc.astype(np.int32), pair_need=n_loc.astype(np.int32),
-                   pair_dist=p.pair_dist[sel], pair_lock=p.pair_lock[sel])
+                   pair_dist=p.pair_dist[sel], pair_lock=p.pair_lock[sel],
+                   pair_prev=None if p.pair_prev is None else p.pair_prev[sel],
+                   group_target=None if p.group_target is None else p.group_target[grp])
 
 
 def flow_batches(label: np.ndarray, plain: np.ndarray) -> list[np.ndarray]:
@@ -135,7 +137,7 @@ def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
         proven = sub.objective(start)[0] >= heuristic_bound
         return Solution.of(sub, Status.FEASIBLE, start, NAME, bound=heuristic_bound,
                            message="part too large for CP-SAT in the time left; kept the LP dive result ("
-                                   + ("served value proven by the LP bound, distance not proven)" if proven
+                                   + ("served value proven by the LP bound, the later levels not proven)" if proven
                                       else "bound: the LP relaxation)"))
     sol = cpsat.solve(sub, replace(options, time_limit_s=max(0.05, left), hint=start))
     if sol.status in (Status.OPTIMAL, Status.INFEASIBLE) or start is None:
@@ -151,7 +153,8 @@ def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
 
 def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     """Part label per pair (-1 for pairs that can never carry anything) and
-    whether each part needs CP-SAT."""
+    whether each part needs CP-SAT. A provider whose limit or target can bind
+    joins its resources into one part."""
     usable = (p.pair_hi() > 0) | p.locked
     nr, nn, ng = p.cap.size, p.qty.size, p.group_limit.size
     label = np.full(p.n_pairs, -1, dtype=np.int64)
@@ -159,7 +162,7 @@ def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     if idx.size == 0:
         return label, np.zeros(0, dtype=bool)
     ri, nj = p.pair_res[idx], p.pair_need[idx]
-    binding = p.binding_groups()
+    binding = p.binding_groups() | p.target_groups()
     res_in = np.unique(ri)
     res_bind = res_in[binding[p.group[res_in]]]
     rows = np.concatenate([ri, res_bind])

@@ -11,15 +11,21 @@ flow of that component can have (``sum over needs of min(quantity, what its
 arcs can carry) * its farthest arc``). A flow serving at least one unit of
 weight more is then always cheaper, whatever its distance, so the minimum cost
 is reached only by the maximum served value, and among those by the minimum
-distance. Components are independent, so per-component ``M_c`` keep the
-costs small; all costs are integers and are checked to fit in 62 bits (with
+distance. With a previous plan (churn, level 3) each pair arc is split into a "keep"
+arc (capacity ``min(previous, room)``, cost ``dist - K_c``) and an "add" arc
+(the rest, cost ``dist + K_c``), with ``K_c`` = the distance bound + 1 and
+``M_c = K_c * (units bound + keep capacity) + distance bound + 1``; the proof
+is in ``docs/solvers.md``. Components are independent, so per-component
+scales keep the costs small; all costs are integers and are checked to fit in 62 bits (with
 the node-count factor the cost-scaling algorithm multiplies by) before
 solving. ``NotApplicable`` is raised when they would not, and for problems
-with provider limits, minimum lots or all-or-nothing needs.
+with provider limits, minimum lots, all-or-nothing needs or provider targets
+that can bind.
 """
 from __future__ import annotations
 
 import time
+from typing import Optional
 
 import numpy as np
 from ..errors import NotApplicable, SolverFailed
@@ -41,10 +47,11 @@ def preload() -> None:
     from ortools.graph.python import min_cost_flow  # noqa: F401
 
 
-def _sink_costs(p: Problem, r_local: np.ndarray, n_local: np.ndarray, cap_arc: np.ndarray, dist: np.ndarray,
-                qty_left: np.ndarray, need_nodes: np.ndarray, nr: int) -> tuple[list[int], int]:
-    """Cost ``-weight * M_c`` of each need's sink arc (lexicographic scaling, one ``M`` per
-    connected component) and the number of components; ``NotApplicable`` when the costs would not fit in 62 bits."""
+def _scales(p: Problem, r_local: np.ndarray, n_local: np.ndarray, cap_arc: np.ndarray, dist: np.ndarray,
+            keep_cap: Optional[np.ndarray], qty_left: np.ndarray, need_nodes: np.ndarray,
+            nr: int) -> tuple[np.ndarray, list[int], list[int]]:
+    """Component of each need node and, per connected component, the churn scale ``K_c``
+    (0 without a previous plan) and the value scale ``M_c`` (see the module docstring)."""
     nn = need_nodes.size
     comp = components(nr, nn, r_local, n_local)
     need_reach = np.bincount(n_local, weights=cap_arc, minlength=nn).astype(np.int64)
@@ -53,18 +60,61 @@ def _sink_costs(p: Problem, r_local: np.ndarray, n_local: np.ndarray, cap_arc: n
     need_comp = np.zeros(nn, dtype=np.int64)
     need_comp[n_local] = comp
     units = np.minimum(qty_left, need_reach)
-    dist_bound = [0] * (int(comp.max()) + 1)
+    n_comp = int(comp.max()) + 1
+    dist_bound, unit_bound, keep_bound = [0] * n_comp, [0] * n_comp, [0] * n_comp
     for c, u, f in zip(need_comp.tolist(), units.tolist(), need_far.tolist()):
         dist_bound[c] += u * f  # python ints: exact, no overflow
-    M = [b + 1 for b in dist_bound]
-    weights = p.weight[need_nodes].tolist()
-    sink_cost = [-w * M[c] for w, c in zip(weights, need_comp.tolist())]
-    n_nodes = nr + nn + 2
-    biggest = max(max(-c for c in sink_cost), int(dist.max(initial=0)))
-    total = sum(-c * q for c, q in zip(sink_cost, qty_left.tolist()))
+        unit_bound[c] += u
+    if keep_cap is None:
+        return need_comp, [0] * n_comp, [b + 1 for b in dist_bound]
+    for c, k in zip(comp.tolist(), keep_cap.tolist()):
+        keep_bound[c] += k
+    K = [b + 1 for b in dist_bound]
+    M = [k * (u + kb) + b + 1 for k, u, kb, b in zip(K, unit_bound, keep_bound, dist_bound)]
+    return need_comp, K, M
+
+
+def _check_fits(sink_cost: list[int], arc_costs: list[int], arc_caps: list[int], qty_left: np.ndarray,
+                n_nodes: int) -> None:
+    """``NotApplicable`` when the costs would not fit in 62 bits: the largest arc cost
+    times the node-count factor the cost-scaling algorithm multiplies by, and the
+    largest total cost of any flow (every arc full), in exact Python integers."""
+    biggest = max(max((-c for c in sink_cost), default=0), max((abs(c) for c in arc_costs), default=0))
+    total = sum(-c * q for c, q in zip(sink_cost, qty_left.tolist())) + sum(
+        abs(c) * k for c, k in zip(arc_costs, arc_caps))
     if biggest * (n_nodes + 1) >= _SAFE or total >= _SAFE:
         raise NotApplicable("the scaled costs of this flow would not fit in 64-bit integers")
-    return sink_cost, len(M)
+
+
+def _network(p: Problem, arcs: np.ndarray, cap_arc: np.ndarray, cap_left: np.ndarray, qty_left: np.ndarray):
+    """Arrays of the network (tails, heads, capacities, costs) in the order source arcs,
+    pair arcs, keep arcs, sink arcs, bypass; with the node counts, the keep arcs' pairs
+    (indices into ``arcs``), the supply and the number of components."""
+    ri, nj, dist = p.pair_res[arcs], p.pair_need[arcs], p.pair_dist[arcs]
+    res_nodes, r_local = np.unique(ri, return_inverse=True)
+    need_nodes, n_local = np.unique(nj, return_inverse=True)
+    nr, nn = res_nodes.size, need_nodes.size
+    keep_cap = None if p.pair_prev is None else np.minimum(p.pair_prev[arcs], cap_arc)
+    need_comp, K, M = _scales(p, r_local, n_local, cap_arc, dist, keep_cap, qty_left[need_nodes], need_nodes, nr)
+    sink_cost = [-w * M[c] for w, c in zip(p.weight[need_nodes].tolist(), need_comp.tolist())]
+    pair_k = np.asarray(K, dtype=object)[need_comp[n_local]] if keep_cap is not None else None
+    # pair arcs: the "add" part (cost dist + K) and, for previous pairs, a "keep" arc (cost dist - K)
+    add_cost = (dist.astype(object) + pair_k) if pair_k is not None else dist.astype(object)
+    keep = np.flatnonzero(keep_cap > 0) if keep_cap is not None else np.zeros(0, dtype=np.int64)
+    keep_cost = (dist[keep].astype(object) - pair_k[keep]) if pair_k is not None else np.zeros(0, dtype=object)
+    add_cap = cap_arc - (keep_cap if keep_cap is not None else 0)
+    _check_fits(sink_cost, add_cost.tolist() + keep_cost.tolist(),
+                add_cap.tolist() + (keep_cap[keep].tolist() if keep.size else []), qty_left[need_nodes], nr + nn + 2)
+    source, sink = nr + nn, nr + nn + 1
+    supply = int(min(cap_left[res_nodes].sum(), qty_left[need_nodes].sum()))
+    tails = np.concatenate([np.full(nr, source), r_local, r_local[keep], nr + np.arange(nn), [source]]).astype(np.int32)
+    heads = np.concatenate([np.arange(nr), nr + n_local, nr + n_local[keep], np.full(nn, sink), [sink]]).astype(np.int32)
+    caps = np.concatenate([cap_left[res_nodes], add_cap, keep_cap[keep] if keep.size else [],
+                           qty_left[need_nodes], [supply]]).astype(np.int64)
+    costs = np.concatenate([np.zeros(nr, dtype=np.int64), np.asarray(add_cost.tolist(), dtype=np.int64),
+                            np.asarray(keep_cost.tolist(), dtype=np.int64),
+                            np.asarray(sink_cost, dtype=np.int64), [0]]).astype(np.int64)
+    return tails, heads, caps, costs, nr, nn, keep, supply, len(M)
 
 
 def solve(problem: Problem, options: SolveOptions) -> Solution:
@@ -74,7 +124,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     p = problem
     if not p.is_plain():
         raise NotApplicable("min-cost flow cannot model provider limits (max_projects), "
-                            "minimum lots (min_quantity) or all-or-nothing needs; use cpsat or auto")
+                            "minimum lots (min_quantity), all-or-nothing needs or project targets; use cpsat or auto")
     lk = p.locked
     res_locked, need_locked, _ = p.locked_load()
     cap_left, qty_left = p.cap - res_locked, p.qty - need_locked
@@ -88,19 +138,9 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     if arcs.size == 0:
         return Solution.of(p, Status.OPTIMAL, x, NAME, seconds=time.perf_counter() - t0)
 
-    ri, nj, cap_arc, dist = p.pair_res[arcs], p.pair_need[arcs], hi[arcs], p.pair_dist[arcs]
-    res_nodes, r_local = np.unique(ri, return_inverse=True)
-    need_nodes, n_local = np.unique(nj, return_inverse=True)
-    nr, nn = res_nodes.size, need_nodes.size
-
-    sink_cost, n_components = _sink_costs(p, r_local, n_local, cap_arc, dist, qty_left[need_nodes], need_nodes, nr)
+    net = _network(p, arcs, hi[arcs], cap_left, qty_left)
+    tails, heads, caps, costs, nr, nn, keep, supply, n_components = net
     source, sink = nr + nn, nr + nn + 1
-    supply = int(min(cap_left[res_nodes].sum(), qty_left[need_nodes].sum()))
-    tails = np.concatenate([np.full(nr, source), r_local, nr + np.arange(nn), [source]]).astype(np.int32)
-    heads = np.concatenate([np.arange(nr), nr + n_local, np.full(nn, sink), [sink]]).astype(np.int32)
-    caps = np.concatenate([cap_left[res_nodes], cap_arc, qty_left[need_nodes], [supply]]).astype(np.int64)
-    costs = np.concatenate([np.zeros(nr, dtype=np.int64), dist, np.asarray(sink_cost, dtype=np.int64),
-                            [0]]).astype(np.int64)
     options.say(f"flow: {nr} resources, {nn} needs, {arcs.size} pair arcs")
     mcf = min_cost_flow.SimpleMinCostFlow()
     all_arcs = mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
@@ -111,7 +151,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     if status != mcf.OPTIMAL:
         # with the bypass arc the network is always feasible and flow has no limit: anything else is a fault
         raise SolverFailed(NAME, f"min-cost flow ended with status {getattr(status, 'name', status)}")
-    flows = mcf.flows(all_arcs[nr: nr + arcs.size])
-    x[arcs] = flows
+    x[arcs] = mcf.flows(all_arcs[nr: nr + arcs.size])
+    x[arcs[keep]] += mcf.flows(all_arcs[nr + arcs.size: nr + arcs.size + keep.size])
     return Solution.of(p, Status.OPTIMAL, x, NAME, build_seconds=built - t0, solve_seconds=solved - built,
                        components=n_components)

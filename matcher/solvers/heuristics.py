@@ -69,9 +69,10 @@ def reflow(p: Problem, x: np.ndarray) -> Optional[np.ndarray]:
 def better(p: Problem, a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Optional[np.ndarray]:
     if a is None or b is None:
         return b if a is None else a
-    va, da, _ = p.objective(a)
-    vb, db, _ = p.objective(b)
-    return a if (va, -da) >= (vb, -db) else b
+    """The lexicographically better of two results (value, then churn, shortfall, distance)."""
+    va, ca, sa, da = p.levels(a)
+    vb, cb, sb, db = p.levels(b)
+    return a if (va, -ca, -sa, -da) >= (vb, -cb, -sb, -db) else b
 
 
 def polish(p: Problem, x: Optional[np.ndarray], rounds: int = 3) -> Optional[np.ndarray]:
