@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
+from collections.abc import Callable
 
 import numpy as np
 
@@ -94,7 +95,7 @@ class Problem:
             self.__dict__["_pair_hi"] = hi  # frozen dataclass: a cache beside the fields
         return hi
 
-    def restrict(self, pairs: np.ndarray) -> "Problem":
+    def restrict(self, pairs: np.ndarray) -> Problem:
         """The same resources and needs with only the given pairs (indices or mask)."""
         prev = None if self.pair_prev is None else self.pair_prev[pairs]
         return Problem(self.cap, self.min_qty, self.group, self.group_limit, self.qty, self.weight, self.aon,
@@ -220,7 +221,7 @@ class Solution:
 
     @classmethod
     def of(cls, problem: Problem, status: Status, x: np.ndarray, solver: str, bound: Optional[int] = None,
-           message: str = "", **stats) -> "Solution":
+           message: str = "", **stats) -> Solution:
         x = np.asarray(x, dtype=np.int64)
         v, d, q = problem.objective(x)
         if status is Status.OPTIMAL:
@@ -228,6 +229,6 @@ class Solution:
         return cls(status, x, solver, v, d, q, bound, message, dict(stats))
 
     @classmethod
-    def empty(cls, problem: Problem, status: Status, solver: str, message: str = "") -> "Solution":
+    def empty(cls, problem: Problem, status: Status, solver: str, message: str = "") -> Solution:
         return cls(status, np.zeros(problem.n_pairs, dtype=np.int64), solver, 0, 0, 0, None, message)
 

@@ -8,7 +8,7 @@ refuses to release a result this module finds fault with.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, cache
 
 import numpy as np
 
@@ -78,11 +78,11 @@ def verify(t: RoundTables, res: np.ndarray, need: np.ndarray, qty: np.ndarray,
     locks = {(lk.resource_id, lk.need_id): lk.quantity for lk in rnd.locked}
     forbidden = {(f.resource_id, f.need_id) for f in rnd.forbidden}
 
-    @lru_cache(maxsize=None)
+    @cache
     def res_intervals(i: int):
         return _intervals(R[i].windows)
 
-    @lru_cache(maxsize=None)
+    @cache
     def need_intervals(j: int):
         return _intervals(N[j].windows)
 
@@ -118,9 +118,9 @@ def verify(t: RoundTables, res: np.ndarray, need: np.ndarray, qty: np.ndarray,
                 limit = n.max_distance_m
             if dk > limit + TOLERANCE_M:
                 problems.append(f"distance {dk:.1f} m over the limit {limit} m")
-            if n.windows is not None and r.windows is not None:
-                if not intervals_cover(res_intervals(i), need_intervals(j)):
-                    problems.append("resource windows do not cover the need's")
+            timed = n.windows is not None and r.windows is not None
+            if timed and not intervals_cover(res_intervals(i), need_intervals(j)):
+                problems.append("resource windows do not cover the need's")
             if forbidden and (r.id, n.id) in forbidden:
                 problems.append("pair is forbidden")
         if problems:

@@ -16,7 +16,7 @@ auto      splits into independent parts, fastest exact solver each     every rou
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Callable
+from collections.abc import Callable
 
 from ..problem import Problem, Solution, SolveOptions
 
