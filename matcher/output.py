@@ -1,6 +1,7 @@
 """The output document of the round contract (:class:`matcher.results.Result`), and its JSON text."""
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,23 @@ def shortfall_of(t: RoundTables, pairs: Pairs, x: np.ndarray) -> int:
     return int(np.maximum(0, t.prov_target_projects - projects).sum())
 
 
+def fairness_block(t: RoundTables, pairs: Pairs, x: np.ndarray, mode: str, value: int, v_star: int) -> dict:
+    """Level 1's report: exact community coverages (shown to 4 decimals), the smallest, the communities
+    at it, and what fairness cost in served value."""
+    has_pair = np.zeros(t.n_need, dtype=bool)
+    has_pair[pairs.need] = True
+    n_comm = len(t.communities)
+    demand = np.bincount(t.need_comm[has_pair], weights=t.need_qty[has_pair], minlength=n_comm).astype(np.int64)
+    served = np.bincount(t.need_comm[pairs.need], weights=x, minlength=n_comm).astype(np.int64)
+    cov = {c: Fraction(int(served[c]), int(demand[c])) for c in np.flatnonzero(demand > 0).tolist()}
+    low = min(cov.values(), default=None)
+    return {"mode": mode, "min_coverage": None if low is None else round(float(low), 4),
+            "binding_communities": [t.communities[c] for c, v in cov.items() if v == low],
+            "coverage_by_community": {t.communities[c]: round(float(v), 4) for c, v in cov.items()},
+            "value_without_fairness": v_star,
+            "price_of_fairness": round((v_star - value) / v_star, 4) if v_star else 0.0}
+
+
 def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> Result:
     """The typed output document of a solution (validated in one pass from its plain rows)."""
     x = sol.x if sol.status in (Status.OPTIMAL, Status.FEASIBLE) else np.zeros(len(pairs), dtype=np.int64)
@@ -91,6 +109,9 @@ def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> Re
     else:
         doc["unmet"] = []
     doc["kpis"] = kpis(t, pairs, x)
+    if "fairness_mode" in sol.stats:
+        doc["fairness"] = fairness_block(t, pairs, x, sol.stats["fairness_mode"], sol.served_value,
+                                         sol.stats["value_without_fairness"])
     if t.has_previous:
         doc["churn"] = block
     doc["stats"] = stats

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Optional
 from collections.abc import Callable
@@ -128,6 +128,40 @@ def prepare(data: Any, source: str = "", progress: Optional[Callable[[str], None
     return Prepared(rnd, tables, pairs, problem, {"parse_validate": t1 - t0, "candidates": t2 - t1})
 
 
+def _solve(prep: Prepared, name: str, options: SolveOptions) -> Solution:
+    """The solver's solution (lock conflicts are infeasible at once); with ``params.fairness``,
+    level 1 on top of the plain optimum, within the same time limit."""
+    t0 = time.perf_counter()
+    t, problem = prep.tables, prep.problem
+    conflicts = lock_conflicts(problem)
+    if conflicts:
+        return Solution.empty(problem, Status.INFEASIBLE, name, lock_message(t, conflicts))
+    options.say(f"solving {len(prep.pairs):,} candidate pairs with {name}")
+    try:
+        solve_fn = solvers.get(name)
+    except KeyError:
+        raise UnsupportedSolverError([FieldIssue("params.solver", f"unknown solver {name!r}; known: "
+                                                   f"{', '.join(solvers.names())}")]) from None
+    try:
+        sol = solve_fn(problem, options)
+    except NotApplicable as exc:
+        why = "; ".join(p.message for p in exc.problems)
+        raise UnsupportedSolverError([FieldIssue("params.solver", f"{name!r} cannot solve this round: {why}")]) from None
+    fair = prep.round.params.fairness
+    if fair is None or sol.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return sol
+    if name == "greedy":
+        raise UnsupportedSolverError([FieldIssue("params.solver", "greedy cannot solve the fairness level; "
+                                                   "use auto or cpsat")])
+    from .solvers import fairness
+
+    left = replace(options, time_limit_s=max(0.1, options.time_limit_s - (time.perf_counter() - t0)), hint=None)
+    spec = fairness.FairnessSpec(fair.mode, fair.ratio())
+    out = fairness.solve(problem, t.need_comm, len(t.communities), spec, sol, left)
+    out.stats["fairness_mode"] = fair.mode
+    return out
+
+
 def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s: Optional[float] = None,
                    workers: int = 0, progress: Optional[Callable[[str], None]] = None,
                    should_stop: Optional[Callable[[], bool]] = None, timings: bool = True,
@@ -138,23 +172,8 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
     name = solver or params.solver
     limit = float(time_limit_s if time_limit_s is not None else params.time_limit_s)
     t, pairs, problem = prep.tables, prep.pairs, prep.problem
-    conflicts = lock_conflicts(problem)
-    if conflicts:
-        sol = Solution.empty(problem, Status.INFEASIBLE, name, lock_message(t, conflicts))
-    else:
-        options = SolveOptions(time_limit_s=limit, workers=workers, progress=progress,
-                               should_stop=should_stop, hint=hint)
-        options.say(f"solving {len(pairs):,} candidate pairs with {name}")
-        try:
-            solve_fn = solvers.get(name)
-        except KeyError:
-            raise UnsupportedSolverError([FieldIssue("params.solver", f"unknown solver {name!r}; known: "
-                                                       f"{', '.join(solvers.names())}")]) from None
-        try:
-            sol = solve_fn(problem, options)
-        except NotApplicable as exc:
-            why = "; ".join(p.message for p in exc.problems)
-            raise UnsupportedSolverError([FieldIssue("params.solver", f"{name!r} cannot solve this round: {why}")]) from None
+    options = SolveOptions(time_limit_s=limit, workers=workers, progress=progress, should_stop=should_stop, hint=hint)
+    sol = _solve(prep, name, options)
     t1 = time.perf_counter()
     if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
         if progress is not None:
