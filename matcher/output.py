@@ -82,6 +82,17 @@ def fairness_block(t: RoundTables, pairs: Pairs, x: np.ndarray, mode: str, value
             "price_of_fairness": round((v_star - value) / v_star, 4) if v_star else 0.0}
 
 
+def _show_priorities(t: RoundTables, *row_lists: list[dict]) -> None:
+    """Under ``params.priority_aging``, every project and unmet row shows the need's priority as
+    written and as aged (the one its units are valued at)."""
+    index = {nid: j for j, nid in enumerate(t.need_ids)}
+    for rows in row_lists:
+        for row in rows:
+            j = index[row["need_id"]]
+            row["priority"] = int(t.need_priority[j])
+            row["effective_priority"] = int(t.need_eff_priority[j])
+
+
 def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> Result:
     """The typed output document of a solution (validated in one pass from its plain rows)."""
     x = sol.x if sol.status in (Status.OPTIMAL, Status.FEASIBLE) else np.zeros(len(pairs), dtype=np.int64)
@@ -108,6 +119,8 @@ def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> Re
                         for j, q, r in unmet_reasons(t, pairs, x)]
     else:
         doc["unmet"] = []
+    if t.round.params.priority_aging is not None:
+        _show_priorities(t, doc["projects"], doc["unmet"])
     doc["kpis"] = kpis(t, pairs, x)
     if "fairness_mode" in sol.stats:
         doc["fairness"] = fairness_block(t, pairs, x, sol.stats["fairness_mode"], sol.served_value,

@@ -96,6 +96,8 @@ class Unmet(_Doc):
     need_id: str
     quantity: int = Field(description="units of the need left unserved")
     reason: Reason = Field(description="why the need is short (ROUND.md, unmet.reason)")
+    priority: OptInt = omitted("the need's priority (only with priority_aging)")
+    effective_priority: OptInt = omitted("the need's priority after ageing (only with priority_aging)")
 
 
 class GroupCoverage(_Doc):

@@ -75,3 +75,17 @@ def test_a_lower_value_floor_buys_coverage_and_reports_its_price():
     assert out.objective.served_value == 17
     assert out.fairness.value_without_fairness == 32
     assert out.fairness.price_of_fairness == round(15 / 32, 4)
+
+
+def test_priority_aging_is_shown_on_every_project_and_unmet_row():
+    doc = make_round([resource("R1", 0)], [need("N1", 50, priority=2, rounds_unmet=4),
+                                           need("N2", 60, priority=3, quantity=2)], max_distance_m=500)
+    doc["params"]["priority_aging"] = {"every_rounds": 2, "max_priority": 5}
+    out = solve_round(doc, timings=False).result
+    # N1 ages from 2 to 4 and outranks N2 (3): the one space goes to N1
+    assert [(p.need_id, p.priority, p.effective_priority) for p in out.projects] == [("N1", 2, 4)]
+    assert [(u.need_id, u.priority, u.effective_priority) for u in out.unmet] == [("N2", 3, 3)]
+    del doc["params"]["priority_aging"]
+    plain = solve_round(doc, timings=False).result
+    assert [p.need_id for p in plain.projects] == ["N2"] and plain.projects[0].priority is None
+    assert "effective_priority" not in plain.document()["unmet"][0]
