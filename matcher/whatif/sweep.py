@@ -12,6 +12,10 @@ Specs (``NAME=START:STOP:STEP``, STOP included, or ``NAME=V1,V2,...``):
   :func:`matcher.whatif.scenario.scaled`). Pairs do not depend on capacity,
   so they are reused entirely.
 * ``demand=F...`` / ``demand.CATEGORY=F...`` - the same for need quantities.
+* ``params.fairness.min_value_ratio=0.8:1.0:0.05`` - the value floor of the
+  round's fairness level (values in (0, 1]); the rows then carry the minimum
+  community coverage and the price of fairness: the coverage-floor-versus-value
+  frontier. Pairs are reused entirely.
 
 Each step warm-starts the solver with the previous step's quantities
 (``hint``) when they are still feasible (a widening circle or a growing
@@ -38,7 +42,7 @@ from .scenario import ScenarioError, scaled
 
 @dataclass(frozen=True)
 class SweepSpec:
-    kind: str  # "distance", "capacity" or "demand"
+    kind: str  # "distance", "capacity", "demand" or "fairness"
     category: Optional[str]
     values: tuple[float, ...]
     text: str
@@ -47,6 +51,8 @@ class SweepSpec:
     def name(self) -> str:
         if self.kind == "distance":
             return "max_distance_m"
+        if self.kind == "fairness":
+            return "min_value_ratio"
         return f"{self.kind}_factor" + (f"[{self.category}]" if self.category else "")
 
 
@@ -60,11 +66,14 @@ def parse_spec(text: str, where: str = "--sweep") -> SweepSpec:
     name = name.strip()
     if name in ("params.max_distance_m", "max_distance_m"):
         kind, cat = "distance", None
+    elif name in ("params.fairness.min_value_ratio", "fairness.min_value_ratio", "min_value_ratio"):
+        kind, cat = "fairness", None
     elif name.split(".", 1)[0] in ("capacity", "demand"):
         kind, _, cat = name.partition(".")
         cat = cat or None
     else:
-        raise bad(f"cannot sweep {name!r}: params.max_distance_m, capacity[.CATEGORY] or demand[.CATEGORY]")
+        raise bad(f"cannot sweep {name!r}: params.max_distance_m, params.fairness.min_value_ratio, "
+                  "capacity[.CATEGORY] or demand[.CATEGORY]")
     try:
         if ":" in rng:
             parts = [float(p) for p in rng.split(":")]
@@ -84,6 +93,8 @@ def parse_spec(text: str, where: str = "--sweep") -> SweepSpec:
         raise bad(f"{rng!r}: numbers expected") from None
     if not values or any(not math.isfinite(v) or v <= 0 for v in values):
         raise bad(f"{rng!r}: every value must be > 0")
+    if kind == "fairness" and max(values) > 1:
+        raise bad(f"{rng!r}: a value ratio must be in (0, 1]")
     if kind != "distance" and max(values) > MAX_UNITS:
         raise bad(f"{rng!r}: a factor must be <= {MAX_UNITS}")
     return SweepSpec(kind, cat, values, text)
@@ -103,10 +114,21 @@ def with_scaled(rnd: Round, kind: str, category: Optional[str], factor: float) -
     return rnd.model_copy(update={"needs": items})
 
 
+def with_value_ratio(rnd: Round, value: float) -> Round:
+    fair = rnd.params.fairness
+    if fair is None:
+        raise ScenarioError([FieldIssue("params.fairness", "the round has no fairness level to sweep: set "
+                                        "params.fairness (group, mode) first")], "invalid sweep")
+    fair = fair.model_copy(update={"min_value_ratio": float(value)})
+    return rnd.model_copy(update={"params": rnd.params.model_copy(update={"fairness": fair})})
+
+
 def round_at(rnd: Round, spec: SweepSpec, value: float) -> Round:
     """The round of one sweep step (what a full re-solve would solve)."""
     if spec.kind == "distance":
         return with_distance(rnd, value)
+    if spec.kind == "fairness":
+        return with_value_ratio(rnd, value)
     return with_scaled(rnd, spec.kind, spec.category, value)
 
 
@@ -189,6 +211,9 @@ def row_of(spec: SweepSpec, value: float, res: RoundResult) -> dict[str, Any]:
            "total_distance_m": obj.total_distance_m, "projects": k.projects,
            "communities_unserved": k.communities_unserved, "mean_distance_m": k.mean_distance_m,
            "candidate_pairs": result.stats.candidate_pairs}
+    if result.fairness is not None:
+        row["min_coverage"] = result.fairness.min_coverage
+        row["price_of_fairness"] = result.fairness.price_of_fairness
     for cat, g in sorted(k.by_category.items()):
         row[f"coverage[{cat}]"] = g.coverage
     return row
@@ -232,10 +257,12 @@ def plot(rows: list[dict], spec: SweepSpec, path: str, title: str = "") -> bool:
     if font:
         plt.rcParams["font.sans-serif"] = [font] + list(plt.rcParams["font.sans-serif"])
         plt.rcParams["axes.unicode_minus"] = False
-        xl = {"distance": "服务半径上限（米）", "capacity": "资源容量倍数", "demand": "需求量倍数"}[spec.kind]
+        xl = {"distance": "服务半径上限（米）", "capacity": "资源容量倍数", "demand": "需求量倍数",
+              "fairness": "服务价值下限（占最优的比例）"}[spec.kind]
         labels = ("覆盖率", "加权覆盖率", "覆盖率")
     else:
-        xl = {"distance": "max distance (m)", "capacity": "capacity factor", "demand": "demand factor"}[spec.kind]
+        xl = {"distance": "max distance (m)", "capacity": "capacity factor", "demand": "demand factor",
+              "fairness": "value floor (share of the best value)"}[spec.kind]
         labels = ("coverage", "weighted coverage", "coverage")
     if spec.category:
         xl += f" [{spec.category}]"
@@ -243,6 +270,9 @@ def plot(rows: list[dict], spec: SweepSpec, path: str, title: str = "") -> bool:
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
     ax.plot(xs, [r["coverage"] * 100 for r in rows], marker="o", label=labels[0])
     ax.plot(xs, [r["weighted_coverage"] * 100 for r in rows], marker="s", label=labels[1])
+    if all(r.get("min_coverage") is not None for r in rows):
+        ax.plot(xs, [r["min_coverage"] * 100 for r in rows], marker="^", label="最低社区覆盖率" if font else
+                "lowest community coverage")
     cats = sorted({c for r in rows for c in r if c.startswith("coverage[")})
     if len(cats) > 1:
         for c in cats:

@@ -101,3 +101,26 @@ def test_overflow_sweep_specs_are_field_errors():
         with pytest.raises(ScenarioError) as e:
             sweep.parse_spec(text)
         assert e.value.problems[0].path == "--sweep" and message in e.value.problems[0].message
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fairness_value_floor_sweep_draws_the_frontier(seed):
+    doc = random_round(300 + seed, n_res=6, n_need=9, side_rules=seed == 2)
+    doc["params"]["fairness"] = {"group": "community", "mode": "leximin", "min_value_ratio": 1.0}
+    rnd = parse_round(doc)
+    rows = same_as_full(rnd, sweep.parse_spec("params.fairness.min_value_ratio=0.6:1.0:0.1"))
+    floors = [r["min_coverage"] for r in rows]
+    values = [r["served_value"] for r in rows]
+    assert floors == sorted(floors, reverse=True)  # a higher value floor never raises the lowest coverage
+    assert values == sorted(values)
+    assert rows[-1]["price_of_fairness"] == 0.0
+    assert all(r["status"] == "optimal" for r in rows)
+
+
+def test_fairness_sweep_needs_a_fairness_level():
+    rnd = parse_round(random_round(7))
+    with pytest.raises(ScenarioError) as e:
+        sweep.run(rnd, sweep.parse_spec("params.fairness.min_value_ratio=0.5,1"))
+    assert e.value.problems[0].path == "params.fairness"
+    with pytest.raises(ScenarioError):
+        sweep.parse_spec("params.fairness.min_value_ratio=0.5:1.5:0.5")
