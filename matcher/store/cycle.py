@@ -116,9 +116,12 @@ def record(db: Database, committee_id: str, actor: str, project_id: str, request
     def run(s: Session) -> dict:
         audit.lock_committee(s, committee_id)
         row = _project(s, committee_id, project_id)
-        changes = lc.plan_batch([request], {row.project_id: row.status}, path="event")
+        try:
+            changes = lc.plan_batch([request], {row.project_id: row.status}, path="event")
+        except InputError as exc:  # one event, not a batch: paths of the body's own fields
+            raise type(exc)([FieldIssue(p.path.removeprefix("event[0]."), p.message) for p in exc.problems]) from None
         if lc.TRANSITIONS[(changes[0].before, changes[0].after)] == lc.DECISION:
-            raise ConflictError([FieldIssue("event.to", f"{changes[0].before} -> {changes[0].after} is a "
+            raise ConflictError([FieldIssue("to", f"{changes[0].before} -> {changes[0].after} is a "
                                             "committee decision: POST /rounds/{id}/decisions")])
         return _apply(s, committee_id, actor, {row.project_id: row}, changes)[0]
 
@@ -141,7 +144,7 @@ def _project(s: Session, committee_id: str, project_id: str) -> ProjectRow:
 def _reopen(s: Session, committee_id: str, actor: str, row: ProjectRow) -> dict:
     origin = lists._row(s, committee_id, "need", row.need_id)
     if origin is None:
-        raise ConflictError([FieldIssue("event.resolved", f"need {row.need_id} is no longer in the lists")])
+        raise ConflictError([FieldIssue("resolved", f"need {row.need_id} is no longer in the lists")])
     gid = global_project_id(row.round_id, row.project_id)
     need = reopen(_record(row), json.loads(origin.data_json), history(s, committee_id), new_id=f"{row.need_id}~{gid}")
     data = {k: v for k, v in need.items() if k not in ("status", "origin_project_id")}
