@@ -3,9 +3,14 @@ and reopening, projects across rounds, events and figures, and concurrent decisi
 from __future__ import annotations
 
 import json
+import os
 import threading
+import uuid
 
+import pytest
 from test_lists_api import seed_lists
+
+from matcher.store import repo
 
 from matcher.cycle import figures as fig
 
@@ -136,7 +141,27 @@ def test_another_committee_cannot_decide_or_see(client, auth, other_auth):
     assert client.get(f"/api/v1/projects/{p['id']}", headers=auth).json["status"] == "proposed"
 
 
-def test_concurrent_decisions_one_wins(app, auth):
+PG_URL = os.environ.get("MATCHER_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, app, auth):
+    """(app, auth) on the test's SQLite file, or on PostgreSQL with a fresh committee when the URL is set."""
+    if request.param == "sqlite":
+        yield app, auth
+        return
+    if not PG_URL:
+        pytest.skip("set MATCHER_TEST_POSTGRES_URL to a PostgreSQL database")
+    from api import create_app
+
+    pg = create_app({"DATABASE_URL": PG_URL, "RUN_WORKER": False, "SOLVER_WORKERS": 1})
+    token = repo.create_token(pg.extensions["matcher_db"], f"并发 {uuid.uuid4().hex[:8]}")
+    yield pg, {"Authorization": f"Bearer {token}"}
+    pg.extensions["matcher_db"].dispose()
+
+
+def test_concurrent_decisions_one_wins(backend):
+    app, auth = backend
     client = app.test_client()
     seed_lists(client, auth)
     rnd = solved_round(client, auth)
