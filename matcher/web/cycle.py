@@ -103,6 +103,8 @@ def _time_arg(name: str) -> str | None:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise ApiError(400, "Bad Request", f"query parameter {name!r} must be an ISO 8601 date or time") from None
+    if parsed.year < 1000:
+        raise ApiError(400, "Bad Request", f"query parameter {name!r} must be a year from 1000")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return chain.timestamp(parsed)

@@ -22,15 +22,15 @@ MAX_PER_PAGE = 100
 FILTERS = {"status": "status", "category": "category", "community": "community_id"}
 
 
-def _kind(plural: str) -> str:
-    if plural not in lists.PLURALS:
-        raise NotFound(f"no list {plural}; lists are {', '.join(lists.PLURALS)}")
-    return lists.PLURALS[plural]
+def _kind(list_name: str) -> str:
+    if list_name not in lists.PLURALS:
+        raise NotFound(f"no list {list_name}; lists are {', '.join(lists.PLURALS)}")
+    return lists.PLURALS[list_name]
 
 
-@bp.get("/<plural>")
-def list_entries(plural: str):
-    kind = _kind(plural)
+@bp.get("/<list_name>")
+def list_entries(list_name: str):
+    kind = _kind(list_name)
     page = int_arg("page", 1, 1, 1_000_000)
     per_page = int_arg("per_page", int(current_app.config["PAGE_SIZE"]), 1, MAX_PER_PAGE)
     args = {arg: request.args[arg] for arg in FILTERS if arg in request.args}
@@ -40,29 +40,29 @@ def list_entries(plural: str):
                                  (page - 1) * per_page, per_page)
     more = page * per_page < total
     return {"items": items, "page": page, "per_page": per_page, "total": total,
-            "next": url_for("lists.list_entries", plural=plural, page=page + 1, per_page=per_page, **args)
+            "next": url_for("lists.list_entries", list_name=list_name, page=page + 1, per_page=per_page, **args)
             if more else None}
 
 
-@bp.post("/<plural>")
-def create_entry(plural: str):
-    kind = _kind(plural)
+@bp.post("/<list_name>")
+def create_entry(list_name: str):
+    kind = _kind(list_name)
     entry = lists.create(db(), g.committee_id, current_actor(), kind, read_json().data)
-    return entry, 201, {"Location": url_for("lists.get_entry", plural=plural, entry_id=entry["id"])}
+    return entry, 201, {"Location": url_for("lists.get_entry", list_name=list_name, entry_id=entry["id"])}
 
 
-@bp.get("/<plural>/<entry_id>")
-def get_entry(plural: str, entry_id: str):
-    return lists.get(db(), g.committee_id, _kind(plural), entry_id)
+@bp.get("/<list_name>/<entry_id>")
+def get_entry(list_name: str, entry_id: str):
+    return lists.get(db(), g.committee_id, _kind(list_name), entry_id)
 
 
-@bp.patch("/<plural>/<entry_id>")
-def change_entry(plural: str, entry_id: str):
-    kind = _kind(plural)
+@bp.patch("/<list_name>/<entry_id>")
+def change_entry(list_name: str, entry_id: str):
+    kind = _kind(list_name)
     return lists.change(db(), g.committee_id, current_actor(), kind, entry_id, read_json().data)
 
 
-@bp.post("/<plural>/<entry_id>/withdraw")
-def withdraw_entry(plural: str, entry_id: str):
-    kind = _kind(plural)
+@bp.post("/<list_name>/<entry_id>/withdraw")
+def withdraw_entry(list_name: str, entry_id: str):
+    kind = _kind(list_name)
     return lists.withdraw(db(), g.committee_id, current_actor(), kind, entry_id, optional_note())
