@@ -182,3 +182,15 @@ def test_concurrent_decisions_one_wins(backend):
         t.join()
     assert sorted(statuses) == [200, 409, 409, 409, 409, 409], statuses
     assert len(all_events(client, auth, kind="project.transition")) == 1
+
+
+def test_a_queued_round_from_the_lists_is_audited_by_the_worker(client, db, run_worker):
+    auth = {"Authorization": f"Bearer {repo.create_token(db, '西城区党建协调委员会', actor='李委员')}"}
+    seed_lists(client, auth)
+    r = client.post("/api/v1/rounds", json={"from_lists": True}, headers={**auth, "Prefer": "respond-async"})
+    assert r.status_code == 202 and all_events(client, auth, kind="round.solved") == []
+    assert run_worker()
+    assert client.get(f"/api/v1/rounds/{r.json['id']}", headers=auth).json["status"] == "optimal"
+    (solved,) = all_events(client, auth, kind="round.solved")
+    assert solved["subject"] == r.json["id"] and solved["actor"] == "李委员"
+    assert len(solved["after"]["projects"]) == len(projects_of(client, auth, r.json["id"])) == 2
