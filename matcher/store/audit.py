@@ -47,7 +47,7 @@ def _head(s: Session, committee_id: str) -> Optional[chain.Event]:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def append(s: Session, committee_id: str, actor: str, kind: str, subject: str, before: Any = None,

@@ -6,8 +6,9 @@ history; its projects are also rows, so that they can be filtered and decided
 one by one (``status`` along the lifecycle of :mod:`matcher.cycle.lifecycle`).
 The committee's lists live in ``list_entries`` (one row per community,
 provider, resource or need, its round fields as JSON) and every change is an
-``audit_events`` row, hash-chained per committee (:mod:`matcher.store.audit`). ``lease_owner``/``lease_expires_at`` let a worker hold a
-running round; a lease that expires (the worker died) is taken back.
+``audit_events`` row, hash-chained per committee (:mod:`matcher.store.audit`).
+``lease_owner``/``lease_expires_at`` let a worker hold a running round; a
+lease that expires (the worker died) is taken back.
 """
 from __future__ import annotations
 

@@ -49,7 +49,8 @@ def test_parallel_appends_make_one_chain(db, auth):
 
     def write(k: int) -> None:
         for i in range(5):
-            db.write(lambda s: audit.append(s, cid, f"a{k}", "test.kind", f"{k}-{i}"))
+            subject = f"{k}-{i}"
+            db.write(lambda s, subject=subject: audit.append(s, cid, f"a{k}", "test.kind", subject))
 
     threads = [threading.Thread(target=write, args=(k,)) for k in range(4)]
     for t in threads:
@@ -74,7 +75,7 @@ def test_editing_any_byte_of_a_stored_event_is_found_and_named(app, client, db, 
             for index in {0, len(original or "x") // 2, len(original or "x") - 1}:
                 edited = flip(original or "x", index)
                 _set(db, cid, seq, column, edited)
-                count, broken = audit.verify(db, cid)
+                _, broken = audit.verify(db, cid)
                 assert broken is not None and broken.seq == seq, (seq, column, index, broken)
                 _set(db, cid, seq, column, original)
     assert audit.verify(db, cid) == (5, None)
@@ -87,7 +88,7 @@ def test_a_renumbered_event_is_found(db, client, auth):
     seed_lists(client, auth)
     cid = committee_id(db)
     _set(db, cid, 2, "seq", 9)
-    count, broken = audit.verify(db, cid)
+    _, broken = audit.verify(db, cid)
     assert broken is not None and broken.index == 1 and broken.seq == 3
 
 

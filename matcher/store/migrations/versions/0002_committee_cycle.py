@@ -35,7 +35,8 @@ def upgrade() -> None:
     sa.Column('origin_project_id', sa.String(length=300), nullable=True),
     sa.Column('created_at', sa.String(length=32), nullable=False),
     sa.Column('updated_at', sa.String(length=32), nullable=False),
-    sa.ForeignKeyConstraint(['committee_id'], ['committees.id'], name=op.f('fk_list_entries_committee_id_committees'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['committee_id'], ['committees.id'],
+                            name=op.f('fk_list_entries_committee_id_committees'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_list_entries')),
     sa.UniqueConstraint('committee_id', 'kind', 'entry_id', name='uq_list_entries_committee_kind_entry')
     )
@@ -54,7 +55,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['committee_id'], ['committees.id'], name=op.f('fk_audit_events_committee_id_committees'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['committee_id'], ['committees.id'],
+                            name=op.f('fk_audit_events_committee_id_committees'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events')),
     sa.UniqueConstraint('committee_id', 'seq', name='uq_audit_events_committee_seq')
     )
