@@ -142,7 +142,7 @@ def _project(s: Session, committee_id: str, project_id: str) -> ProjectRow:
 
 
 def _reopen(s: Session, committee_id: str, actor: str, row: ProjectRow) -> dict:
-    origin = lists._row(s, committee_id, "need", row.need_id)
+    origin = lists.find_row(s, committee_id, "need", row.need_id)
     if origin is None:
         raise ConflictError([FieldIssue("resolved", f"need {row.need_id} is no longer in the lists")])
     gid = global_project_id(row.round_id, row.project_id)

@@ -64,7 +64,7 @@ def _field_problems(kind: str, data: Any) -> list[FieldIssue]:
     return problems
 
 
-def _row(s: Session, committee_id: str, kind: str, entry_id: str) -> Optional[ListEntry]:
+def find_row(s: Session, committee_id: str, kind: str, entry_id: str) -> Optional[ListEntry]:
     return s.scalar(select(ListEntry).where(ListEntry.committee_id == committee_id, ListEntry.kind == kind,
                                             ListEntry.entry_id == entry_id))
 
@@ -74,14 +74,14 @@ def _check(s: Session, committee_id: str, kind: str, data: Any) -> None:
     if not problems and kind in REFERENCES:
         key, target = REFERENCES[kind]
         ref = data.get(key)
-        if ref is not None and _row(s, committee_id, target, ref) is None:
+        if ref is not None and find_row(s, committee_id, target, ref) is None:
             problems.append(FieldIssue(key, f"no {target} {ref!r} in the lists"))
     if problems:
         raise InputError(sorted(problems), title=f"invalid {kind}")
 
 
 def _owned(s: Session, committee_id: str, kind: str, entry_id: str) -> ListEntry:
-    row = _row(s, committee_id, kind, entry_id)
+    row = find_row(s, committee_id, kind, entry_id)
     if row is None:  # another committee's entries look exactly as absent
         raise NotFound(f"no {kind} {entry_id}")
     return row
@@ -98,7 +98,7 @@ def insert(s: Session, committee_id: str, actor: str, kind: str, data: Any,
     """Add an entry (validated, id new in its list) and its ``KIND.created`` event, in ``s``'s transaction."""
     audit.lock_committee(s, committee_id)
     _check(s, committee_id, kind, data)
-    if _row(s, committee_id, kind, data["id"]) is not None:
+    if find_row(s, committee_id, kind, data["id"]) is not None:
         raise ConflictError([FieldIssue("id", f"{kind} {data['id']} is already in the lists")])
     at = chain.timestamp(audit.now())
     row = ListEntry(committee_id=committee_id, kind=kind, entry_id=data["id"], status="active",
