@@ -121,14 +121,15 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--committee", required=True, help="Committee name (created when new).")
+@click.option("--actor", default=None, help="Name bound to the token; its audit events carry it.")
 @db_option
-def token_create(committee: str, database_url: str | None) -> None:
+def token_create(committee: str, actor: str | None, database_url: str | None) -> None:
     """Print a new bearer token for COMMITTEE (only its sha256 is stored)."""
     from ..store import repo
 
     if not committee.strip():
         raise click.BadParameter("must not be empty", param_hint="--committee")
-    click.echo(repo.create_token(_database(database_url), committee.strip()))
+    click.echo(repo.create_token(_database(database_url), committee.strip(), (actor or "").strip() or None))
 
 
 COMMANDS = [serve, worker, token]

@@ -2,16 +2,20 @@
 
 A committee owns tokens (stored as sha256 hex only) and rounds. A round keeps
 its input document, its output document once solved, timings and a status
-history; its projects are also rows, so that they can be filtered and, later,
-approved one by one. ``lease_owner``/``lease_expires_at`` let a worker hold a
-running round; a lease that expires (the worker died) is taken back.
+history; its projects are also rows, so that they can be filtered and decided
+one by one (``status`` along the lifecycle of :mod:`matcher.cycle.lifecycle`).
+The committee's lists live in ``list_entries`` (one row per community,
+provider, resource or need, its round fields as JSON) and every change is an
+``audit_events`` row, hash-chained per committee (:mod:`matcher.store.audit`).
+``lease_owner``/``lease_expires_at`` let a worker hold a running round; a
+lease that expires (the worker died) is taken back.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
+from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, false,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -47,6 +51,7 @@ class Token(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, nullable=True)
+    actor: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
 
 
 class RoundRow(Base):
@@ -75,6 +80,8 @@ class RoundRow(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     lease_owner: Mapped[Optional[str]] = mapped_column(String(100), nullable=True)
     lease_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, nullable=True)
+    actor: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    from_lists: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     events: Mapped[list["StatusEvent"]] = relationship(
         back_populates="round", order_by="StatusEvent.id", cascade="all, delete-orphan")
@@ -111,4 +118,53 @@ class ProjectRow(Base):
     walk_minutes: Mapped[float] = mapped_column(Float)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="proposed", server_default="proposed")
+    decided_at: Mapped[Optional[str]] = mapped_column(String(32), nullable=True)  # audit timestamp text
+    reason: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     round: Mapped[RoundRow] = relationship(back_populates="projects")
+
+
+LIST_KINDS = ("community", "provider", "resource", "need")
+
+
+class ListEntry(Base):
+    """One entry of a committee's lists: its round fields as JSON (``data_json``) plus the list-only ones."""
+
+    __tablename__ = "list_entries"
+    __table_args__ = (
+        UniqueConstraint("committee_id", "kind", "entry_id", name="uq_list_entries_committee_kind_entry"),
+        Index("ix_list_entries_committee_kind_status", "committee_id", "kind", "status"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    committee_id: Mapped[str] = mapped_column(ForeignKey("committees.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    entry_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    category: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    community_id: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    data_json: Mapped[str] = mapped_column(Text)
+    origin_project_id: Mapped[Optional[str]] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class AuditEventRow(Base):
+    """One event of a committee's audit log, every field kept as the chain hashed it."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        UniqueConstraint("committee_id", "seq", name="uq_audit_events_committee_seq"),
+        Index("ix_audit_events_committee_kind", "committee_id", "kind"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    committee_id: Mapped[str] = mapped_column(ForeignKey("committees.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(300))
+    before_json: Mapped[str] = mapped_column(Text)
+    after_json: Mapped[str] = mapped_column(Text)
+    note: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import IdempotencyConflict
 from ..results import Project
+from . import audit
 from .db import Database
 from .models import Committee, ProjectRow, RoundRow, StatusEvent, Token, utcnow
 
@@ -38,8 +39,9 @@ def body_digest(data: Any) -> str:
 
 # --- committees and tokens -------------------------------------------------
 
-def create_token(db: Database, committee: str) -> str:
-    """A new bearer token for ``committee`` (created if new); only its sha256 is stored."""
+def create_token(db: Database, committee: str, actor: Optional[str] = None) -> str:
+    """A new bearer token for ``committee`` (created if new), bound to ``actor`` (the name its
+    audit events carry); only its sha256 is stored."""
     token = secrets.token_urlsafe(32)
 
     def run(s: Session) -> None:
@@ -48,7 +50,7 @@ def create_token(db: Database, committee: str) -> str:
             c = Committee(id=secrets.token_hex(16), name=committee)
             s.add(c)
             s.flush()
-        s.add(Token(committee_id=c.id, token_hash=hash_token(token)))
+        s.add(Token(committee_id=c.id, token_hash=hash_token(token), actor=actor))
 
     db.write(run)
     return token
@@ -58,6 +60,16 @@ def committee_for_token(db: Database, token: str) -> Optional[str]:
     with db.read() as s:
         return s.scalar(select(Token.committee_id).where(Token.token_hash == hash_token(token),
                                                           Token.revoked_at.is_(None)))
+
+
+def actor_for_token(db: Database, token: str) -> str:
+    """The name bound to a live token; ``token <id>`` when it has none, ``""`` for no live token."""
+    with db.read() as s:
+        row = s.execute(select(Token.id, Token.actor).where(Token.token_hash == hash_token(token),
+                                                             Token.revoked_at.is_(None))).first()
+    if row is None:
+        return ""
+    return row.actor or f"token {row.id}"
 
 
 # --- rounds ----------------------------------------------------------------
@@ -85,9 +97,24 @@ def _store_result(s: Session, row: RoundRow, doc: dict, status: str, extra_timin
     timings = {"stage_seconds": stats.get("stage_seconds"), **extra_timings}
     row.timings_json = json.dumps(timings)
     s.add_all(ProjectRow(round_id=row.id, **{k: p[k] for k in PROJECT_FIELDS}) for p in doc["projects"])
+    if status in ("optimal", "feasible"):
+        _solved_event(s, row, doc)
     row.finished_at = utcnow()
     row.lease_owner = row.lease_expires_at = None
     _event(s, row, status, doc.get("message"), at=row.finished_at)
+
+
+def global_project_id(round_id: str, project_id: str) -> str:
+    """A project's id across the committee's rounds (``P-0001`` repeats in every round)."""
+    return f"{round_id}.{project_id}"
+
+
+def _solved_event(s: Session, row: RoundRow, doc: dict) -> None:
+    projects = [{"project_id": global_project_id(row.id, p["project_id"]),
+                 **{k: p[k] for k in ("need_id", "resource_id", "provider_id", "community_id", "quantity")}}
+                for p in doc["projects"]]
+    audit.append(s, row.committee_id, row.actor or "api", "round.solved", row.id, None, {"projects": projects},
+                 note="from the lists" if row.from_lists else None)
 
 
 @dataclass
@@ -99,6 +126,8 @@ class NewRound:
     digest: str
     idempotency_key: Optional[str]
     name: Optional[str] = None
+    actor: Optional[str] = None
+    from_lists: bool = False
 
 
 def _existing(s: Session, new: NewRound) -> Optional[RoundRow]:
@@ -131,7 +160,8 @@ def create_round(db: Database, new: NewRound, document: Optional[dict] = None,
         now = utcnow()
         row = RoundRow(id=new_id(), committee_id=new.committee_id, name=new.name, status="queued",
                        input_json=new.text, input_sha256=new.digest, idempotency_key=new.idempotency_key,
-                       created_at=now, updated_at=now, attempts=0, cancel_requested=False, events=[])
+                       created_at=now, updated_at=now, attempts=0, cancel_requested=False, events=[],
+                       actor=new.actor, from_lists=new.from_lists)
         s.add(row)
         _event(s, row, "queued", at=now)
         if document is not None:

@@ -15,6 +15,8 @@ from flask import Flask
 
 from ..store import Database, migrate
 from . import config, metrics, problems
+from .cycle import bp as cycle_bp
+from .lists import bp as lists_bp
 from .ops import bp as ops_bp
 from .rounds import bp as rounds_bp
 from .whatif import bp as whatif_bp
@@ -31,7 +33,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.json.sort_keys = False
     problems.register(app)
     metrics.install(app)
-    for bp in (rounds_bp, whatif_bp, ops_bp):
+    for bp in (rounds_bp, whatif_bp, ops_bp, lists_bp, cycle_bp):
         app.register_blueprint(bp)
     if app.config["RUN_WORKER"]:
         from ..worker import WorkerSettings, start_in_thread

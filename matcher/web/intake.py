@@ -77,10 +77,13 @@ def solve_inline(rnd: Round) -> tuple[Optional[dict], Optional[str]]:
 
 
 def submit(committee_id: str, body: JsonBody, key: Optional[str],
-           prefer_async: bool) -> tuple[repo.RoundRow, Optional[dict], bool]:
+           prefer_async: bool, from_lists: bool = False) -> tuple[repo.RoundRow, Optional[dict], bool]:
     """Validate, decide, solve inline or not, store: (row, output document or None, created)."""
+    from .cycle import current_actor
+
     rnd = parse_round(body.data)  # InputError -> 400/422, nothing stored
-    new = repo.NewRound(committee_id, body.text, repo.body_digest(body.data), key, rnd.name)
+    new = repo.NewRound(committee_id, body.text, repo.body_digest(body.data), key, rnd.name,
+                        actor=current_actor(), from_lists=from_lists)
     old = repo.find_idempotent(db(), new)  # IdempotencyConflict -> 422
     if old is not None:
         return old, None, False

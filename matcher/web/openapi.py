@@ -35,7 +35,10 @@ BODIES: tuple[tuple[type[BaseModel], str], ...] = (
     (Round, "validation"), (Result, "serialization"), (S.RoundDetail, "serialization"),
     (S.RoundPage, "serialization"), (S.ProjectList, "serialization"), (S.UnmetList, "serialization"),
     (S.ProblemDetails, "serialization"), (S.Health, "serialization"), (S.WhatIfRequest, "validation"),
-    (S.WhatIfReply, "serialization"))
+    (S.WhatIfReply, "serialization"), (S.ListEntry, "serialization"), (S.ListEntryPage, "serialization"),
+    (S.WithdrawRequest, "validation"), (S.FromListsRequest, "validation"), (S.DecisionBatch, "validation"),
+    (S.DecisionReply, "serialization"), (S.ProjectEvent, "validation"), (S.CycleProject, "serialization"),
+    (S.ProjectPage, "serialization"), (S.AuditEventPage, "serialization"), (S.Figures, "serialization"))
 _MARKUP = [(re.compile(r":[a-z]+:`~?([^`]+)`"), r"\1"), (re.compile(r"``([^`]+)``"), r"\1")]
 
 
@@ -165,7 +168,9 @@ def _round_paths(ex: dict) -> dict:
     created = "Small rounds are solved in the request (201, output included); larger ones are queued for the " \
               "background worker (202 and Location). Prefer: respond-async always queues. With an " \
               "Idempotency-Key, repeating the same body returns the same round (200); the same key with " \
-              "another body is refused (422)."
+              "another body is refused (422). With " \
+              '{"from_lists": true, "params": {...}} the round document is built from the committee\'s active ' \
+              "lists and its history (docs/cycle.md) and stored as solved (that body: schema FromListsRequest)."
     headers = [
         {"name": "Idempotency-Key", "in": "header", "required": False,
          "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}},
@@ -253,6 +258,96 @@ def _ops_paths() -> dict:
             "/metrics": {"get": metrics}}
 
 
+def _body(model: str, required: bool = True) -> dict:
+    return {"required": required, "content": {JSON: {"schema": _ref(model)}}}
+
+
+def _json_errors(what: str) -> dict:
+    return {"400": _problem("malformed JSON or bad query parameter"), "413": _problem("request body over the "
+            "size limit"), "415": _problem("not application/json"), "422": _problem(what)}
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "schema": schema or {"type": "string"}, "description": description}
+
+
+PAGING = [_query("page", "page number", {"type": "integer", "minimum": 1, "maximum": 1000000}),
+          _query("per_page", "items per page", {"type": "integer", "minimum": 1, "maximum": 100})]
+LIST = {"name": "list_name", "in": "path", "required": True, "description": "which list",
+        "schema": {"type": "string", "enum": ["communities", "providers", "resources", "needs"]}}
+ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
+            "description": "the entry's id in its list"}
+PROJECT_ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1},
+              "description": "the project's id across rounds: ROUND_ID.P-0001"}
+PERIOD = [_query("from", "start, ISO 8601 (UTC when no offset)"), _query("to", "end (excluded), ISO 8601")]
+
+
+def _list_paths() -> dict:
+    invalid = "invalid entry (errors lists each field path), or a provider_id / community_id not in the lists"
+    listing = _op("listEntries", "lists", "List a list's entries", "Entries of one of the committee's lists "
+                  "in id order, one page at a time, filtered by status, category or community.",
+                  {"200": _ok("one page", "ListEntryPage"), "400": _problem("invalid query parameter"),
+                   "404": _problem("no such list")},
+                  parameters=[*PAGING, _query("status", "only active or withdrawn entries", _ref("EntryStatus")),
+                              _query("category", "only this category"), _query("community", "only this community")])
+    create = _op("createEntry", "lists", "Add an entry to a list", "The entry is validated with the round "
+                 "contract's rules for its kind and recorded as a KIND.created audit event.",
+                 {"201": _ok("added", "ListEntry"), "404": _problem("no such list"),
+                  "409": _problem("an entry with this id is already in the list"), **_json_errors(invalid)},
+                 requestBody={"required": True, "content": {JSON: {"schema": {"type": "object"}}}})
+    get = _op("getEntry", "lists", "Get an entry", "One entry with its status and timestamps.",
+              {"200": _ok("the entry", "ListEntry"), "404": _problem("no such entry")})
+    change = _op("changeEntry", "lists", "Change an entry", "The fields given replace the stored ones (null "
+                 "removes one); id and status stay. Recorded as a KIND.changed event.",
+                 {"200": _ok("changed", "ListEntry"), "404": _problem("no such entry"), **_json_errors(invalid)},
+                 requestBody={"required": True, "content": {JSON: {"schema": {"type": "object"}}}})
+    withdraw = _op("withdrawEntry", "lists", "Withdraw an entry", "Marks the entry withdrawn: kept for history, "
+                   "never in a new round. Recorded as a KIND.withdrawn event.",
+                   {"200": _ok("withdrawn", "ListEntry"), "404": _problem("no such entry"),
+                    "409": _problem("already withdrawn"), **_json_errors("invalid note")},
+                   requestBody=_body("WithdrawRequest", False))
+    one = "/api/v1/lists/{list_name}/{entry_id}"
+    return {"/api/v1/lists/{list_name}": {"parameters": [LIST], "get": listing, "post": create},
+            one: {"parameters": [LIST, ENTRY_ID], "get": get, "patch": change},
+            one + "/withdraw": {"parameters": [LIST, ENTRY_ID], "post": withdraw}}
+
+
+def _cycle_paths() -> dict:
+    decide = _op("decideProjects", "cycle", "Decide on a round's projects", "A batch of decisions (approved, "
+                 "rejected with a reason, held) applied all together or not at all; each is a "
+                 "project.transition audit event.",
+                 {"200": _ok("decided", "DecisionReply"), "404": _problem("no such round or project"),
+                  "409": _problem("a transition not in the lifecycle table (each named)"),
+                  **_json_errors("malformed decisions (each field path)")}, requestBody=_body("DecisionBatch"))
+    event = _op("recordProjectEvent", "cycle", "Record what happened to a project", "in_service, cancelled, "
+                "done, failed, or the resident's feedback (resolved); resolved false reopens the project and puts "
+                "its units back in the lists as a need.",
+                {"200": _ok("recorded", "CycleProject"), "404": _problem("no such project"),
+                 "409": _problem("a transition not in the lifecycle table"), **_json_errors("malformed event")},
+                requestBody=_body("ProjectEvent"))
+    get = _op("getProject", "cycle", "Get a project", "A project with its lifecycle status.",
+              {"200": _ok("the project", "CycleProject"), "404": _problem("no such project")})
+    projects = _op("listCycleProjects", "cycle", "List the committee's projects", "Projects across rounds, "
+                   "filtered by status, community, provider or round.",
+                   {"200": _ok("one page", "ProjectPage"), "400": _problem("invalid query parameter")},
+                   parameters=[*PAGING, _query("status", "only this status", _ref("ProjectStatus")),
+                               *(_query(n, f"only this {n} id") for n in ("community", "provider", "round"))])
+    events = _op("listEvents", "cycle", "Read the audit log", "The committee's hash-chained events in seq "
+                 "order, filtered by kind, subject, actor and time.",
+                 {"200": _ok("one page", "AuditEventPage"), "400": _problem("invalid query parameter")},
+                 parameters=[*PAGING, *(_query(n, f"only this {n}") for n in ("kind", "subject", "actor")), *PERIOD])
+    figures = _op("getFigures", "cycle", "Figures across rounds", "Coverage, response time, approval, "
+                  "completion, failure, satisfaction and reopen rates over a period, recomputed from the audit "
+                  "log, and the members' projects this year against min_projects_year.",
+                  {"200": _ok("the figures", "Figures"), "400": _problem("invalid query parameter")},
+                  parameters=[*PERIOD, _query("by", "group by", {"type": "string", "enum": ["community", "provider"]})])
+    return {"/api/v1/rounds/{round_id}/decisions": {"parameters": [ROUND_ID], "post": decide},
+            "/api/v1/projects": {"get": projects},
+            "/api/v1/projects/{project_id}": {"parameters": [PROJECT_ID], "get": get},
+            "/api/v1/projects/{project_id}/events": {"parameters": [PROJECT_ID], "post": event},
+            "/api/v1/events": {"get": events}, "/api/v1/figures": {"get": figures}}
+
+
 @lru_cache(maxsize=1)
 def _document() -> dict:
     ex = _examples()
@@ -267,8 +362,11 @@ def _document() -> dict:
         "tags": [{"name": "rounds", "description": "Store, solve, read and cancel rounds"},
                  {"name": "results", "description": "Projects and unmet needs of a solved round"},
                  {"name": "what-if", "description": "Compare scenarios without storing anything"},
-                 {"name": "operations", "description": "Health, readiness and metrics"}],
-        "paths": {**_round_paths(ex), **_part_paths(ex), **_whatif_path(ex), **_ops_paths()},
+                 {"name": "operations", "description": "Health, readiness and metrics"},
+                 {"name": "lists", "description": "The committee's lists between rounds"},
+                 {"name": "cycle", "description": "Decisions, the project lifecycle, the audit log, figures"}],
+        "paths": {**_round_paths(ex), **_part_paths(ex), **_whatif_path(ex), **_ops_paths(), **_list_paths(),
+                  **_cycle_paths()},
         "components": {"schemas": components(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -66,7 +66,12 @@ def _idempotency_key() -> Optional[str]:
 def create_round():
     key = _idempotency_key()
     prefer_async = "respond-async" in request.headers.get("Prefer", "")
-    row, document, created = intake.submit(g.committee_id, read_json(), key, prefer_async)
+    body = read_json()
+    from_lists = body.data.get("from_lists") is True
+    if from_lists:  # the committee cycle: the document is built from the lists (matcher.web.cycle)
+        from .cycle import from_lists_body
+        body = from_lists_body(g.committee_id, body)
+    row, document, created = intake.submit(g.committee_id, body, key, prefer_async, from_lists)
     if not created:
         row, status = owned(row.id), 200
     else:

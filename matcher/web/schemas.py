@@ -13,6 +13,7 @@ from typing import Annotated, Any, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from ..cycle import lifecycle as _lc
 from ..model import Round
 from ..results import GroupCoverage, Project, Result, ResultStatus, Unmet
 from ..store.models import STATUSES
@@ -200,3 +201,173 @@ class WhatIfReply(_Body):
 
     base: str
     cases: Annotated[list[WhatIfCase], Field(min_length=2)]
+
+
+# --- the committee cycle (docs/cycle.md, "API") ------------------------------
+
+EntryStatus = enum.Enum("EntryStatus", {"ACTIVE": "active", "WITHDRAWN": "withdrawn"}, type=str)
+EntryStatus.__doc__ = "active entries enter new rounds; withdrawn ones are kept for history only."
+ProjectStatus = enum.Enum("ProjectStatus", {s.upper(): s for s in _lc.STATUSES}, type=str)
+ProjectStatus.__doc__ = "A project's place in the lifecycle (docs/cycle.md)."
+
+
+class ListEntry(BaseModel):
+    """An entry of the lists: the round fields of its kind (Community, Provider, Resource, Need) plus
+    status and timestamps; a provider may carry min_projects_year, a reopened need its origin_project_id."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    status: EntryStatus
+    created_at: str = Field(description="ISO 8601 UTC")
+    updated_at: str = Field(description="ISO 8601 UTC")
+    origin_project_id: Optional[str] = Field(None, description="needs only: the reopened project it came from")
+
+
+class ListEntryPage(_Body):
+    """One page of a list, in id order."""
+
+    items: list[ListEntry]
+    page: int
+    per_page: int
+    total: int
+    next: Optional[str] = Field(description="URL of the next page, null on the last")
+
+
+class WithdrawRequest(_Body):
+    """Why an entry is withdrawn (optional)."""
+
+    note: Optional[Annotated[str, Field(max_length=2000)]] = None
+
+
+class FromListsRequest(_Body):
+    """POST /rounds with from_lists: the round is built from the committee's lists and history."""
+
+    from_lists: bool = Field(description="must be true")
+    params: Optional[dict[str, Any]] = Field(None, description="the round's params plus rounds_per_year (1..366)")
+    name: Optional[str] = None
+
+
+class CycleProject(_Body):
+    """A project of the committee's rounds with its lifecycle status (id = ROUND_ID.PROJECT_ID)."""
+
+    id: str = Field(description="the project's id across rounds: round id, a dot, the round's project id")
+    round_id: str
+    project_id: str = Field(description="the project's id within its round, e.g. P-0001")
+    need_id: str
+    resource_id: str
+    provider_id: str
+    community_id: str
+    category: str
+    quantity: int
+    distance_m: int
+    walk_minutes: float
+    locked: bool
+    status: ProjectStatus
+    decided_at: Optional[str] = Field(description="when the committee last decided on it, ISO 8601 UTC")
+    reason: Optional[str]
+    reopened_need: Union[ListEntry, SkipJsonSchema[None]] = Field(
+        None, description="the need a reopened project put back in the lists (only in the reopening answer)")
+
+
+class Decision(_Body):
+    """One decision of a batch."""
+
+    project_id: str = Field(description="the round's project id, e.g. P-0001")
+    to: ProjectStatus
+    reason: Optional[str] = Field(None, description="required for rejected")
+    note: Optional[str] = None
+
+
+class DecisionBatch(_Body):
+    """Decisions on a round's projects, applied all together or not at all."""
+
+    decisions: Annotated[list[Decision], Field(min_length=1)]
+
+
+class DecisionReply(_Body):
+    """The decided projects, in request order."""
+
+    round_id: str
+    count: int
+    items: list[CycleProject]
+
+
+class ProjectEvent(_Body):
+    """What happened to a project: to (in_service, cancelled, done, failed) or the resident's feedback
+    (resolved; satisfaction 1..5 and comment on done, confirmed or reopened)."""
+
+    to: Optional[ProjectStatus] = None
+    resolved: Optional[bool] = None
+    reason: Optional[str] = Field(None, description="required for failed, e.g. no_show")
+    note: Optional[str] = None
+    satisfaction: Optional[Annotated[int, Field(ge=1, le=5)]] = None
+    comment: Optional[str] = None
+
+
+class ProjectPage(_Body):
+    """One page of the committee's projects across rounds."""
+
+    items: list[CycleProject]
+    page: int
+    per_page: int
+    total: int
+
+
+class AuditEvent(_Body):
+    """One event of the committee's hash-chained audit log."""
+
+    seq: int
+    at: str = Field(description="ISO 8601 UTC with microseconds")
+    actor: str = Field(description="the name bound to the token that made the change")
+    committee: str = Field(description="the committee's id")
+    kind: str = Field(description="e.g. need.created, round.solved, project.transition")
+    subject: str
+    before: Any
+    after: Any
+    note: Optional[str]
+    prev_hash: str
+    hash: str = Field(description="sha256(prev_hash + canonical JSON of the other fields)")
+
+
+class AuditEventPage(_Body):
+    """One page of events, in seq order."""
+
+    items: list[AuditEvent]
+    page: int
+    per_page: int
+    total: int
+
+
+class FigureRow(_Body):
+    """Figures of one group over the period (a rate with nothing to count is null)."""
+
+    needs_posted: int
+    units_demanded: int
+    units_served: int
+    coverage: Optional[float]
+    response_time_s: Optional[float]
+    approval_rate: Optional[float]
+    completion_rate: Optional[float]
+    failure_rate: Optional[float]
+    satisfaction_mean: Optional[float]
+    satisfaction_share_4: Optional[float]
+    reopen_rate: Optional[float]
+
+
+class MemberFigures(_Body):
+    """A provider's projects of the year against its yearly minimum."""
+
+    projects: int
+    min_projects_year: int
+    shortfall: int
+
+
+class Figures(_Body):
+    """Figures across rounds, recomputed from the audit log."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    from_: str = Field(alias="from", description="start of the period, ISO 8601 UTC")
+    to: str = Field(description="end of the period (excluded), ISO 8601 UTC")
+    by: Optional[str] = Field(description="community, provider or null (one group, all)")
+    groups: dict[str, FigureRow]
+    members: dict[str, MemberFigures] = Field(description="providers with min_projects_year, this year")
