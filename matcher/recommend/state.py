@@ -35,7 +35,7 @@ class RecommendState:
         return self.prepared.problem
 
     @classmethod
-    def from_result(cls, prepared, result) -> "RecommendState":
+    def from_result(cls, prepared, result) -> RecommendState:
         """From :class:`matcher.service.Prepared` and its ``RoundResult`` (or ``Solution``)."""
         sol = getattr(result, "solution", result)
         if sol.status is not Status.OPTIMAL:
@@ -44,7 +44,7 @@ class RecommendState:
         return cls.build(prepared, np.asarray(sol.x, dtype=np.int64))
 
     @classmethod
-    def from_documents(cls, round_doc: Any, result_doc: dict) -> "RecommendState":
+    def from_documents(cls, round_doc: Any, result_doc: dict) -> RecommendState:
         """From a round document and its output document (as stored or written by ``matcher solve``)."""
         from ..service import prepare
 
@@ -58,7 +58,7 @@ class RecommendState:
         return cls.build(prep, quantities_of(prep, result_doc.get("projects") or []))
 
     @classmethod
-    def build(cls, prep, x: np.ndarray) -> "RecommendState":
+    def build(cls, prep, x: np.ndarray) -> RecommendState:
         p = prep.problem
         side = side_parts(p)
         net = build_network(p, x, ~side, prep.round.params.max_distance_m)

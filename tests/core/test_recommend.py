@@ -141,12 +141,12 @@ def test_bad_input_is_refused_with_field_paths():
     with pytest.raises(RoundValidationError) as err:
         recommend(state, need("NEW", 0, quantity=0), k=5)
     assert "need.quantity: must be >= 1" in str(err.value)
-    with pytest.raises(RoundValidationError, match="need.id"):
+    with pytest.raises(RoundValidationError, match=r"need\.id"):
         recommend(state, need("N3", 0), k=5)
     for k in (0, 51, "5", True):
-        with pytest.raises(RoundValidationError, match="^k: "):
+        with pytest.raises(RoundValidationError, match=r"^k: "):
             recommend(state, need("NEW", 0), k=k)
-    with pytest.raises(RoundValidationError, match="resource.provider_id"):
+    with pytest.raises(RoundValidationError, match=r"resource\.provider_id"):
         recommend(state, resource("RX", 0, provider="nobody"), k=5, kind="resource")
 
 
