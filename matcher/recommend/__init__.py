@@ -31,7 +31,7 @@ def recommend(state: RecommendState, item: Any, k: int = 5, kind: str = "need") 
         raise RoundValidationError([FieldIssue("kind", "must be 'need' or 'resource'")])
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= K_MAX:
         raise RoundValidationError([FieldIssue("k", f"must be an integer from 1 to {K_MAX}")])
-    it = new_item(state.prepared.round, kind, item)
+    it = new_item(state.items, kind, item)
     room = pair_room(state, it)
     usable = np.flatnonzero(room > 0)
     best = evaluate(state, it, usable)

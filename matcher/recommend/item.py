@@ -4,13 +4,16 @@ The new item is checked by the same pydantic model as a round's entries
 (field paths ``need.quantity``), then against the round (its id must be new,
 its references must exist). Its candidate pairs come from the same code as a
 solve's (:func:`matcher.candidates.candidate_pairs`) on a copy of the round
-that holds the item alone on its side, so eligibility is identical.
+that holds the item alone on its side, so eligibility is identical (the
+other side's tables are built once per round and reused).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from ..candidates import Pairs, candidate_pairs
@@ -33,7 +36,29 @@ class NewItem:
     pairs: Pairs
 
 
-def validate_item(rnd: Round, kind: str, data: Any) -> Any:
+class ItemContext:
+    """What every new item of one round is checked and paired against, computed once:
+    the round's ids and the tables of its resources alone and of its needs alone."""
+
+    def __init__(self, rnd: Round):
+        self.round = rnd
+        self.ids = {"need": {n.id for n in rnd.needs}, "resource": {r.id for r in rnd.resources}}
+        self.communities = None if rnd.communities is None else {c.id for c in rnd.communities}
+        self.providers = {p.id for p in rnd.providers}
+        self._alone: dict[str, RoundTables] = {}
+
+    def side_tables(self, kind: str) -> RoundTables:
+        """The round's tables with no entries of ``kind`` (its other side, cached)."""
+        if kind not in self._alone:
+            empty = {"needs": ()} if kind == "need" else {"resources": ()}
+            self._alone[kind] = build_tables(self.round.model_copy(update={**empty, **_NO_DECISIONS}))
+        return self._alone[kind]
+
+
+_NO_DECISIONS = {"locked": (), "forbidden": (), "previous": None}
+
+
+def validate_item(ctx: ItemContext, kind: str, data: Any) -> Any:
     """The item as its model; :class:`RoundValidationError` with ``need.…`` / ``resource.…`` paths."""
     if not isinstance(data, dict):
         raise RoundValidationError([FieldIssue(kind, "must be an object")])
@@ -43,22 +68,43 @@ def validate_item(rnd: Round, kind: str, data: Any) -> Any:
         raise RoundValidationError([FieldIssue(path_of((kind, *e["loc"])), _message(e))
                                     for e in exc.errors(include_url=False)]) from None
     problems = []
-    existing = rnd.needs if kind == "need" else rnd.resources
-    if any(e.id == model.id for e in existing):
+    if model.id in ctx.ids[kind]:
         problems.append(FieldIssue(f"{kind}.id", f"{model.id!r} already exists in the round"))
-    if kind == "need" and rnd.communities is not None and model.community_id not in {c.id for c in rnd.communities}:
+    if kind == "need" and ctx.communities is not None and model.community_id not in ctx.communities:
         problems.append(FieldIssue("need.community_id", f"unknown community {model.community_id!r}"))
-    if kind == "resource" and model.provider_id not in {p.id for p in rnd.providers}:
+    if kind == "resource" and model.provider_id not in ctx.providers:
         problems.append(FieldIssue("resource.provider_id", f"unknown provider {model.provider_id!r}"))
     if problems:
         raise RoundValidationError(problems)
     return model
 
 
-def new_item(rnd: Round, kind: str, data: Any) -> NewItem:
-    """Validate ``data`` as a new ``kind`` of ``rnd`` and compute its candidate pairs."""
-    model = validate_item(rnd, kind, data)
-    side = {"needs": (model,)} if kind == "need" else {"resources": (model,)}
-    alone = rnd.model_copy(update={**side, "locked": (), "forbidden": (), "previous": None})
-    tables = build_tables(alone)
+def merged_tables(ctx: ItemContext, kind: str, model: Any) -> RoundTables:
+    """The round's tables with ``model`` alone on its side: the other side from the cache, the
+    item's own arrays from a one-item table, its codes moved into the shared vocabularies."""
+    other = ctx.side_tables(kind)
+    side = {"needs": (model,), "resources": ()} if kind == "need" else {"resources": (model,), "needs": ()}
+    own = build_tables(ctx.round.model_copy(update={**side, **_NO_DECISIONS}))
+    pre = "need_" if kind == "need" else "res_"
+    fields = {f.name: getattr(own, f.name) for f in dataclasses.fields(own) if f.name.startswith(pre)}
+    if kind == "need":
+        fields.update(need_ids=own.need_ids, need_names=own.need_names,
+                      communities=own.communities, community_names=own.community_names)
+    else:
+        fields.update(res_ids=own.res_ids, res_names=own.res_names)
+    categories = list(other.categories)
+    cat = own.categories[int(fields[pre + "cat"][0])]
+    if cat not in categories:
+        categories.append(cat)
+    fields[pre + "cat"] = np.array([categories.index(cat)], dtype=np.int32)
+    fields[pre + "tagset"] = fields[pre + "tagset"] + len(other.tag_sets)
+    fields[pre + "win"] = np.where(fields[pre + "win"] >= 0, fields[pre + "win"] + len(other.window_patterns), -1)
+    return dataclasses.replace(other, **fields, categories=categories, tag_sets=other.tag_sets + own.tag_sets,
+                               window_patterns=list(other.window_patterns) + list(own.window_patterns))
+
+
+def new_item(ctx: ItemContext, kind: str, data: Any) -> NewItem:
+    """Validate ``data`` as a new ``kind`` of the round and compute its candidate pairs."""
+    model = validate_item(ctx, kind, data)
+    tables = merged_tables(ctx, kind, model)
     return NewItem(kind, model, tables, candidate_pairs(tables, workers=1))

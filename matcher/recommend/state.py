@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import ConflictError, FieldIssue, RoundValidationError
 from ..problem import Problem, Status
+from .item import ItemContext
 from .neighbourhood import part_labels
 from .residual import Network, build_network
 
@@ -29,6 +30,7 @@ class RecommendState:
     net: Network
     res_used: np.ndarray  # units per resource in the stored optimum (locks included)
     group_pairs: np.ndarray  # usable pairs per provider group (can its limit bind?)
+    items: ItemContext  # ids and one-sided tables new items are checked and paired against
 
     @property
     def problem(self) -> Problem:
@@ -70,7 +72,7 @@ class RecommendState:
         side_res |= binding[p.group]
         usable = (p.pair_hi() > 0) | p.locked
         group_pairs = np.bincount(p.group[p.pair_res[usable]], minlength=p.group_limit.size)
-        return cls(prep, x, side, side_res, side_need, net, p.res_load(x), group_pairs)
+        return cls(prep, x, side, side_res, side_need, net, p.res_load(x), group_pairs, ItemContext(prep.round))
 
 
 def side_parts(p: Problem) -> np.ndarray:

@@ -158,3 +158,26 @@ def test_state_from_documents_and_refuses_unsolved():
     assert a == b
     with pytest.raises(ConflictError, match="feasible"):
         RecommendState.from_documents(doc, {**base.document, "status": "feasible"})
+
+
+def test_new_item_pairs_equal_those_of_a_prepared_round():
+    """Windows, tags and categories: the one-item pairs are the pairs a prepared round + item has."""
+    import json
+
+    from matcher.cli.inputs import DEMO_ROUND
+    from matcher.recommend.item import ItemContext, new_item
+    from matcher.service import prepare
+
+    doc = json.loads(DEMO_ROUND.read_text(encoding="utf-8"))
+    ctx = ItemContext(prepare(doc).round)
+    for kind, key in (("need", "needs"), ("resource", "resources")):
+        for entry in doc[key]:
+            extra = {**entry, "id": "NEW-X"}
+            it = new_item(ctx, kind, extra)
+            d2 = copy.deepcopy(doc)
+            d2[key].append(extra)
+            prep = prepare(d2)
+            side = prep.pairs.need if kind == "need" else prep.pairs.res
+            mine = (prep.pairs.res if kind == "need" else prep.pairs.need)[side == len(d2[key]) - 1]
+            got = it.pairs.res if kind == "need" else it.pairs.need
+            assert sorted(got.tolist()) == sorted(mine.tolist())
