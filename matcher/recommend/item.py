@@ -44,7 +44,8 @@ class ItemContext:
         self.round = rnd
         self.ids = {"need": {n.id for n in rnd.needs}, "resource": {r.id for r in rnd.resources}}
         self.communities = None if rnd.communities is None else {c.id for c in rnd.communities}
-        self.providers = {p.id for p in rnd.providers}
+        self.providers = {p.id: p for p in rnd.providers}
+        self.provider_index = {p.id: i for i, p in enumerate(rnd.providers)}
         self._alone: dict[str, RoundTables] = {}
 
     def side_tables(self, kind: str) -> RoundTables:
@@ -83,7 +84,10 @@ def merged_tables(ctx: ItemContext, kind: str, model: Any) -> RoundTables:
     """The round's tables with ``model`` alone on its side: the other side from the cache, the
     item's own arrays from a one-item table, its codes moved into the shared vocabularies."""
     other = ctx.side_tables(kind)
-    side = {"needs": (model,), "resources": ()} if kind == "need" else {"resources": (model,), "needs": ()}
+    if kind == "need":  # the one-item round keeps only what the item refers to (fast to build)
+        side = {"needs": (model,), "resources": (), "providers": ()}
+    else:
+        side = {"resources": (model,), "needs": (), "providers": (ctx.providers[model.provider_id],)}
     own = build_tables(ctx.round.model_copy(update={**side, **_NO_DECISIONS}))
     pre = "need_" if kind == "need" else "res_"
     fields = {f.name: getattr(own, f.name) for f in dataclasses.fields(own) if f.name.startswith(pre)}
@@ -91,7 +95,8 @@ def merged_tables(ctx: ItemContext, kind: str, model: Any) -> RoundTables:
         fields.update(need_ids=own.need_ids, need_names=own.need_names,
                       communities=own.communities, community_names=own.community_names)
     else:
-        fields.update(res_ids=own.res_ids, res_names=own.res_names)
+        fields.update(res_ids=own.res_ids, res_names=own.res_names,
+                      res_provider=np.array([ctx.provider_index[model.provider_id]], dtype=np.int32))
     categories = list(other.categories)
     cat = own.categories[int(fields[pre + "cat"][0])]
     if cat not in categories:
