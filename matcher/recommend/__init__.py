@@ -72,8 +72,8 @@ def _lower_bounds(state: RecommendState, it: NewItem, usable: np.ndarray, room: 
 
 def _options(state: RecommendState, it: NewItem, usable: np.ndarray, k: int) -> list[tuple[int, Change]]:
     """The ``k`` best single-pair options. On plain parts the ranking is exact: options are
-    evaluated in order of their lower bound, stopping when the next bound cannot beat the
-    ``k``-th found. Without a bound (side rules, a new resource) the nearest
+    evaluated in order of their lower bound, stopping when the next bound is above the
+    ``k``-th found (a bound of 0 means the pair would serve nothing). Without a bound (side rules, a new resource) the nearest
     ``SIDE_CANDIDATES_PER_K * k`` pairs are evaluated and ranked."""
     room = pair_room(state, it)
     bounds = _lower_bounds(state, it, usable, room)
@@ -81,8 +81,10 @@ def _options(state: RecommendState, it: NewItem, usable: np.ndarray, k: int) -> 
     found: list[tuple[int, int, int, Change]] = []
     unbounded = 0
     for n in order:
-        if len(found) >= k and found[k - 1][0] <= bounds[n]:
+        if len(found) >= k and found[k - 1][0] < bounds[n]:
             break
+        if bounds[n] == 0:  # the first cycle is not negative: this pair would serve nothing
+            continue
         if bounds[n] == -np.inf:  # side rules: each evaluation is a CP-SAT re-solve, try the nearest few
             unbounded += 1
             if unbounded > SIDE_CANDIDATES_PER_K * k:
