@@ -181,3 +181,29 @@ def test_new_item_pairs_equal_those_of_a_prepared_round():
             mine = (prep.pairs.res if kind == "need" else prep.pairs.need)[side == len(d2[key]) - 1]
             got = it.pairs.res if kind == "need" else it.pairs.need
             assert sorted(got.tolist()) == sorted(mine.tolist())
+
+
+def test_cli_recommend_json_table_and_refusals(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from matcher.cli import main
+
+    doc = random_round(4)
+    base = solve_round(doc, timings=False)
+    (tmp_path / "round.json").write_text(json.dumps(doc))
+    (tmp_path / "result.json").write_text(base.json())
+    (tmp_path / "need.json").write_text(json.dumps(need("NEW", 1200, quantity=2, priority=5)))
+    (tmp_path / "bad.json").write_text(json.dumps(need("NEW", 1200, quantity=0)))
+    args = [str(tmp_path / "result.json"), "--round", str(tmp_path / "round.json")]
+    run = CliRunner().invoke(main, ["recommend", *args, "--need", str(tmp_path / "need.json"), "-k", "2", "--json"])
+    assert run.exit_code == 0, run.output
+    state = RecommendState.from_result(base.prepared, base)
+    assert json.loads(run.stdout) == recommend(state, need("NEW", 1200, quantity=2, priority=5), k=2)
+    table = CliRunner().invoke(main, ["recommend", *args, "--need", str(tmp_path / "need.json")])
+    assert table.exit_code == 0 and "排名 rank" in table.stdout
+    bad = CliRunner().invoke(main, ["recommend", *args, "--need", str(tmp_path / "bad.json")])
+    assert bad.exit_code == 2 and "need.quantity: must be >= 1" in bad.output
+    far = CliRunner().invoke(main, ["recommend", *args, "--need", str(tmp_path / "need.json"), "-k", "51"])
+    assert far.exit_code == 2 and "k: must be an integer from 1 to 50" in far.output
