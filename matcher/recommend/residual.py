@@ -31,17 +31,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InternalError
+from ..errors import SolverFailed
 from ..problem import Problem
 
 INF = float("inf")
 _EXACT_FLOAT = 1 << 52
-
-
-class PotentialsFailed(InternalError):
-    """The stored result is not an optimum the residual network can certify."""
-
-    title = "recommend could not certify the stored optimum"
 
 
 @dataclass
@@ -143,16 +137,16 @@ def potentials(net: Network, n_nodes: int) -> list:
     heads = [net.head[a] for a in arcs]
     costs = [net.cost[a] for a in arcs]
     if max(abs(c) for c in costs) * n_nodes >= _EXACT_FLOAT:
-        raise PotentialsFailed("recommend", "the scaled costs of this round are too large for exact potentials")
+        raise SolverFailed("recommend", "the scaled costs of this round are too large for exact potentials")
     g = csr_matrix((np.array(costs, dtype=np.float64), (np.array(tails), np.array(heads))), shape=(n_nodes, n_nodes))
     try:
         dist = shortest_path(g, method="BF", directed=True, indices=0)
     except NegativeCycleError:
-        raise PotentialsFailed("recommend", "the stored result is not optimal (negative cycle)") from None
+        raise SolverFailed("recommend", "the stored result is not optimal (negative cycle)") from None
     pi = [None if not np.isfinite(d) else int(round(d)) for d in dist.tolist()]
     for t, h, c in zip(tails, heads, costs):
         if pi[t] is not None and (pi[h] is None or c + pi[t] - pi[h] < 0):
-            raise PotentialsFailed("recommend", "the stored result is not optimal (negative reduced cost)")
+            raise SolverFailed("recommend", "the stored result is not optimal (negative reduced cost)")
     return pi
 
 
