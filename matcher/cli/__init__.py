@@ -11,6 +11,7 @@ One module per command group::
     lists.py     lists solve | to-round | from-round | export | template
     report.py    report
     whatif.py    whatif
+    recommend.py recommend
     serve.py     serve, worker, token create
     audit.py     audit verify
     inputs.py outputs.py progress.py summary.py   shared by the commands
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import click
 
-from . import audit, failures, lists, process, report, serve, solve, whatif
+from . import audit, failures, lists, process, recommend, report, serve, solve, whatif
 from .inputs import DEMO_ROUND
 
 _CLICK_OWN = (click.ClickException, click.exceptions.Exit, click.Abort)
@@ -46,7 +47,8 @@ def main() -> None:
     """matcher: optimal matching of resource lists to need lists (三单)."""
 
 
-for _command in [*solve.COMMANDS, lists.lists, report.report, whatif.whatif, *serve.COMMANDS, audit.audit]:
+for _command in [*solve.COMMANDS, lists.lists, report.report, whatif.whatif, *serve.COMMANDS, audit.audit,
+                 recommend.recommend]:
     main.add_command(_command)
 
 
