@@ -37,7 +37,7 @@ class MatcherGroup(click.Group):
             return super().invoke(ctx)
         except _CLICK_OWN:
             raise
-        except Exception as exc:  # noqa: BLE001 - every other exception is a bug: exit 70, in one place
+        except Exception as exc:  # every other exception is a bug: exit 70, in one place
             ctx.exit(failures.exit_code_of(exc, ctx))
 
 
