@@ -51,12 +51,14 @@ class JsonBody:
 
 
 def _read_bytes() -> bytes:
-    ctype = request.mimetype or ""
-    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
-        raise ApiError(415, "Unsupported Media Type", "send the document as application/json")
+    if request.mimetype != "application/json":  # parameters (charset=utf-8) are fine; no type or +json is not
+        raise ApiError(415, "Unsupported Media Type", "send the document with 'Content-Type: application/json'")
     # Content-Length over MAX_CONTENT_LENGTH: werkzeug refuses (413) before reading anything. A streamed
     # (chunked) body is cut at the limit by werkzeug; reaching the limit means it is too large.
-    body = request.stream.read()
+    try:
+        body = request.stream.read()
+    except OSError:  # the client stalled past the server's read timeout (gunicorn_worker) or went away
+        raise ApiError(408, "Request Timeout", "the request body did not arrive in time") from None
     limit = request.max_content_length
     if request.content_length is None and limit is not None and len(body) >= limit:
         raise RequestEntityTooLarge()
