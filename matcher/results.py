@@ -194,6 +194,8 @@ class Result(_Doc):
                                              "proven optimal; infeasible: the locks cannot all hold; unknown: "
                                              "stopped before any valid result")
     solver: str = Field(description="the solver that produced the result")
+    round_sha256: OptStr = omitted("sha256 of the solved round (round_digest: its validated document as "
+                                   "canonical JSON); reports and list exports refuse another round")
     message: OptStr = omitted("why the round is infeasible or unknown, or a note of the solver")
     objective: Objective
     projects: list[Project] = Field(description="ordered by need (input order), then distance, then resource")
@@ -206,6 +208,15 @@ class Result(_Doc):
     def document(self) -> dict[str, Any]:
         """The JSON-ready dict of the document (absent optional fields left out)."""
         return self.model_dump(mode="python")
+
+
+def round_digest(rnd: BaseModel) -> str:
+    """The sha256 hex of a validated round: its model dumped as canonical JSON (sorted keys, compact)."""
+    import hashlib
+    import json
+
+    text = json.dumps(rnd.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def as_result(value: Union[Result, Mapping[str, Any]], source: str = "") -> Result:

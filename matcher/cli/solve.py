@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import click
 
@@ -12,6 +13,18 @@ from .inputs import DEMO_ROUND, round_input
 from .outputs import write_output, write_text
 from .progress import progress
 from .summary import summary
+
+
+SHEETS = (".xlsx", ".xlsm", ".xls", ".csv", ".ods")
+
+
+def _check_paths(round_file: str, output: str | None) -> None:
+    """Usage errors (exit 2) for Excel/CSV lists in or out: ``matcher lists`` handles those."""
+    if Path(round_file).suffix.lower() in SHEETS or (round_file != "-" and Path(round_file).is_dir()):
+        raise click.UsageError(f"{round_file}: lists, not a round document: use `matcher lists solve {round_file}`")
+    if output and Path(output).suffix.lower() in SHEETS:
+        raise click.UsageError(f"{output}: `matcher solve -o` writes the output document (JSON); for Excel use "
+                               f"`matcher lists solve` or `matcher lists export RESULT.json -o {output}`")
 
 
 @click.command()
@@ -33,6 +46,7 @@ def solve(round_file: str, output: str | None, solver: str | None, time_limit: f
 
     from ..service import solve_round
 
+    _check_paths(round_file, output)
     if process.owned():
         gc.disable()  # this process ends in finish(): no collection needed (see service.paused_gc)
     data = round_input(round_file)
