@@ -194,8 +194,6 @@ class Result(_Doc):
                                              "proven optimal; infeasible: the locks cannot all hold; unknown: "
                                              "stopped before any valid result")
     solver: str = Field(description="the solver that produced the result")
-    round_sha256: OptStr = omitted("sha256 of the solved round (round_digest: its validated document as "
-                                   "canonical JSON); reports and list exports refuse another round")
     message: OptStr = omitted("why the round is infeasible or unknown, or a note of the solver")
     objective: Objective
     projects: list[Project] = Field(description="ordered by need (input order), then distance, then resource")
@@ -204,6 +202,8 @@ class Result(_Doc):
     fairness: Union[FairnessOutcome, SkipJsonSchema[None]] = omitted("only with params.fairness")
     churn: Union[Churn, SkipJsonSchema[None]] = omitted("only with previous")
     stats: Stats
+    round_sha256: OptStr = omitted("sha256 of the solved round (round_digest: its validated document as "
+                                   "canonical JSON); reports and list exports refuse another round")
 
     def document(self) -> dict[str, Any]:
         """The JSON-ready dict of the document (absent optional fields left out)."""
