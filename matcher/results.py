@@ -204,10 +204,21 @@ class Result(_Doc):
     fairness: Union[FairnessOutcome, SkipJsonSchema[None]] = omitted("only with params.fairness")
     churn: Union[Churn, SkipJsonSchema[None]] = omitted("only with previous")
     stats: Stats
+    round_sha256: OptStr = omitted("sha256 of the solved round (round_digest: its validated document as "
+                                   "canonical JSON); reports and list exports refuse another round")
 
     def document(self) -> dict[str, Any]:
         """The JSON-ready dict of the document (absent optional fields left out)."""
         return self.model_dump(mode="python")
+
+
+def round_digest(rnd: BaseModel) -> str:
+    """The sha256 hex of a validated round: its model dumped as canonical JSON (sorted keys, compact)."""
+    import hashlib
+    import json
+
+    text = json.dumps(rnd.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def as_result(value: Union[Result, Mapping[str, Any]], source: str = "") -> Result:

@@ -26,7 +26,7 @@ from .jsontext import to_json
 from .locks import lock_conflicts, lock_message
 from .output import build_output
 from .problem import Problem, Solution, SolveOptions, Status
-from .results import Result
+from .results import Result, round_digest
 from .tables import RoundTables, build_tables
 from .validation import parse_round
 from .verify import verify
@@ -195,6 +195,7 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
         if key in sol.stats:
             stats[key] = sol.stats[key]
     result = build_output(t, pairs, sol, stats)
+    result.round_sha256 = round_digest(prep.round)
     t3 = time.perf_counter()
     if timings:
         seconds = dict(prep.seconds)

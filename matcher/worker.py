@@ -11,6 +11,12 @@ loss) stops renewing; the next worker to poll finds the expired lease and
 queues the round again, or marks it ``failed`` after ``max_attempts``. No
 round stays ``running`` forever.
 
+The worker id (in ``lease_owner`` and in the history clients read,
+"attempt 1 by worker w-…") is random and opaque: no host name or PID; the
+worker logs which process it is once, at start. An idle worker checkpoints
+the SQLite WAL (``wal_checkpoint(TRUNCATE)``) every ``CHECKPOINT_EVERY_S``,
+so the WAL does not grow without bound under steady load.
+
 Run it as ``matcher worker`` (production, next to gunicorn) or inside
 ``matcher serve`` (a thread of the development server).
 """
@@ -31,8 +37,14 @@ from .store import Database
 from .store import repo
 
 log = logging.getLogger("matcher.worker")
-_LIVE: "weakref.WeakSet[Worker]" = weakref.WeakSet()  # the running workers of this process
+_LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # the running workers of this process
 REAP_EVERY_S = 1.0  # expired leases are looked for at most this often (a write transaction)
+CHECKPOINT_EVERY_S = 60.0  # an idle worker truncates the SQLite WAL at most this often
+
+
+def opaque_id() -> str:
+    """A worker id that tells a client nothing about the machine: ``w-`` and 16 random hex digits."""
+    return f"w-{uuid.uuid4().hex[:16]}"
 
 
 def notify_queued() -> None:
@@ -50,7 +62,7 @@ class WorkerSettings:
     solver_workers: int = 0
 
     @classmethod
-    def from_config(cls, cfg) -> "WorkerSettings":
+    def from_config(cls, cfg) -> WorkerSettings:
         return cls(poll_s=float(cfg["POLL_S"]), lease_s=float(cfg["LEASE_S"]),
                    heartbeat_s=float(cfg["HEARTBEAT_S"]), max_attempts=int(cfg["MAX_ATTEMPTS"]),
                    solver_workers=int(cfg["SOLVER_WORKERS"]))
@@ -60,10 +72,11 @@ class Worker:
     def __init__(self, db: Database, settings: WorkerSettings, worker_id: Optional[str] = None):
         self.db = db
         self.settings = settings
-        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.id = worker_id or opaque_id()
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.next_reap = 0.0
+        self.next_checkpoint = time.monotonic() + CHECKPOINT_EVERY_S
 
     def stop(self) -> None:
         self.stopping.set()
@@ -75,18 +88,25 @@ class Worker:
         self.wake.clear()
 
     def run_forever(self) -> None:
-        log.info("worker %s polling", self.id)
+        log.info("worker %s (host %s, pid %d) polling", self.id, socket.gethostname(), os.getpid())
         _LIVE.add(self)
         try:
             while not self.stopping.is_set():
                 try:
                     if not self.run_once():
+                        self.checkpoint_when_due()
                         self.idle(self.settings.poll_s)
                 except Exception:  # keep polling: a database hiccup must not kill the worker
                     log.exception("worker loop error")
                     self.idle(max(self.settings.poll_s, 1.0))
         finally:
             _LIVE.discard(self)
+
+    def checkpoint_when_due(self) -> None:
+        """Truncate the SQLite WAL when ``CHECKPOINT_EVERY_S`` passed since the last time."""
+        if time.monotonic() >= self.next_checkpoint:
+            self.next_checkpoint = time.monotonic() + CHECKPOINT_EVERY_S
+            self.db.checkpoint()
 
     def run_once(self) -> bool:
         """Take back expired leases (at most every second), then solve one queued round.

@@ -8,8 +8,10 @@ is printed the way a user can act on it::
     error: round.json: invalid round
       needs[3].quantity: must be >= 1
 
-Any other exception is a bug: exit 70 with one line, and the traceback only
-when ``MATCHER_DEBUG=1``. click's own usage errors never reach here (exit 2).
+A full disk or a read-only database (``matcher worker``, ``matcher token``)
+is told in one line, ``error: storage unavailable: the database's disk is
+full``, exit 70. Any other exception is a bug: exit 70 with one line, and the
+traceback only when ``MATCHER_DEBUG=1``. click's own usage errors never reach here (exit 2).
 
 The file named in ``error: FILE: ...`` is the one the command said it was
 working on last (:func:`about`).
@@ -62,8 +64,20 @@ def show_unexpected(exc: BaseException) -> int:
     return EXIT_INTERNAL
 
 
+def storage_failure(exc: BaseException) -> str | None:
+    """What is wrong with the database's storage, for a SQLAlchemy error of a full disk / read-only file."""
+    if not type(exc).__module__.startswith("sqlalchemy"):  # the store (SQLAlchemy) is loaded only when used
+        return None
+    from ..store.db import storage_failure as classify
+    return classify(exc)
+
+
 def exit_code_of(exc: Exception, ctx: click.Context) -> int:
     """Report ``exc`` (raised by a command of ``ctx``) and return the exit code."""
     if isinstance(exc, MatcherError):
         return show(exc, current_label(ctx))
+    storage = storage_failure(exc)
+    if storage:
+        click.echo(f"error: storage unavailable: {storage}", err=True)
+        return EXIT_INTERNAL
     return show_unexpected(exc)

@@ -75,7 +75,14 @@ def load_result(path: str) -> Result:
 
 
 def check_belongs(result: Result, rnd, result_path: str, round_path: str) -> None:
-    """Refuse a result whose projects or unmet needs name ids the round does not have."""
+    """Refuse a result of another round: its ``round_sha256`` differs, or it names ids the round does not have."""
+    from ..results import round_digest
+
+    if result.round_sha256 is not None and result.round_sha256 != round_digest(rnd):
+        about(result_path)
+        raise InputError([FieldIssue("round_sha256", f"the result is of round {result.round_sha256[:12]}…, "
+                                     f"{round_path} is round {round_digest(rnd)[:12]}…")],
+                         title=f"is not the result of {round_path}")
     needs = {n.id for n in rnd.needs}
     res = {r.id for r in rnd.resources}
     unknown = sorted({p.need_id for p in result.projects if p.need_id not in needs}

@@ -118,7 +118,8 @@ def lists_to_round(output: str | None, **kw) -> None:
 
 @lists.command("export")
 @click.argument("result_file", metavar="RESULT.json")
-@click.option("--round", "round_file", metavar="ROUND.json|.xlsx", help="The round (adds provider names, communities, categories).")
+@click.option("--round", "round_file", metavar="ROUND.json|.xlsx",
+              help="The round (adds provider names, communities, categories).")
 @click.option("-o", "--output", required=True, metavar="项目清单.xlsx|.csv")
 def lists_export(result_file: str, round_file: str | None, output: str) -> None:
     """Write a result's project list, unmet list and KPIs to Excel or CSV."""

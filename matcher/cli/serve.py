@@ -1,12 +1,15 @@
 """``matcher serve``, ``matcher worker`` and ``matcher token create``: the API service from the command line.
 
 Settings come from ``MATCHER_*`` environment variables (see docs/api.md);
-``--database-url`` overrides ``MATCHER_DATABASE_URL``.
+``--database-url`` overrides ``MATCHER_DATABASE_URL``. The development
+server's access log shows paths without their query strings (a query can carry
+names: ``?provider=张颖``), as the shipped ``gunicorn.conf.py`` does.
 """
 from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 
 import click
@@ -15,6 +18,25 @@ from .inputs import DEMO_ROUND
 
 db_option = click.option("--database-url", envvar="MATCHER_DATABASE_URL", default=None,
                          help="SQLAlchemy URL (default: sqlite file instance/matcher.sqlite).")
+
+
+def _path_only_handler():
+    """werkzeug's request handler, logging ``GET /path HTTP/1.1`` without the query string."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class PathOnlyHandler(WSGIRequestHandler):
+        def log_request(self, code="-", size="-") -> None:
+            full = getattr(self, "path", None)
+            if full is not None:
+                self.path = full.split("?", 1)[0]
+            self.requestline = re.sub(r"\?\S*", "", getattr(self, "requestline", ""))
+            try:
+                super().log_request(code, size)
+            finally:
+                if full is not None:
+                    self.path = full
+
+    return PathOnlyHandler
 
 
 def _settings(database_url: str | None, **extra) -> dict:
@@ -52,7 +74,7 @@ def serve(host: str, port: int, database_url: str | None, no_worker: bool, demo:
     if database_url:
         overrides["DATABASE_URL"] = database_url
     app = create_app(overrides)
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=_path_only_handler())
     base = f"http://{host}:{server.port}"
     if demo:
         _demo(app, base)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import click
 
@@ -12,6 +13,18 @@ from .inputs import DEMO_ROUND, round_input
 from .outputs import write_output, write_text
 from .progress import progress
 from .summary import summary
+
+
+SHEETS = (".xlsx", ".xlsm", ".xls", ".csv", ".ods")
+
+
+def _check_paths(round_file: str, output: str | None) -> None:
+    """Usage errors (exit 2) for Excel/CSV lists in or out: ``matcher lists`` handles those."""
+    if Path(round_file).suffix.lower() in SHEETS or (round_file != "-" and Path(round_file).is_dir()):
+        raise click.UsageError(f"{round_file}: lists, not a round document: use `matcher lists solve {round_file}`")
+    if output and Path(output).suffix.lower() in SHEETS:
+        raise click.UsageError(f"{output}: `matcher solve -o` writes the output document (JSON); for Excel use "
+                               f"`matcher lists solve` or `matcher lists export RESULT.json -o {output}`")
 
 
 @click.command()
@@ -33,6 +46,7 @@ def solve(round_file: str, output: str | None, solver: str | None, time_limit: f
 
     from ..service import solve_round
 
+    _check_paths(round_file, output)
     if process.owned():
         gc.disable()  # this process ends in finish(): no collection needed (see service.paused_gc)
     data = round_input(round_file)
@@ -56,9 +70,9 @@ def _connect(stack: contextlib.ExitStack, scheduler: str, workers: int) -> None:
     try:
         runner = stack.enter_context(parallel.connect(scheduler, workers))
     except ImportError:
-        raise click.UsageError("--scheduler needs Dask: pip install 'matcher[bench]'")
+        raise click.UsageError("--scheduler needs Dask: pip install 'matcher[bench]'") from None
     except OSError as exc:
-        raise click.BadParameter(f"cannot reach the Dask scheduler {scheduler}: {exc}", param_hint="--scheduler")
+        raise click.BadParameter(f"cannot reach the Dask scheduler {scheduler}: {exc}", param_hint="--scheduler") from None
     stack.enter_context(parallel.using(runner))
 
 
@@ -89,7 +103,6 @@ def demo(output: str | None) -> None:
 @click.option("--output", is_flag=True, help="The schema of the output document instead of the round's.")
 def schema(output: bool) -> None:
     """Print the JSON Schema of the round input document (with --output: of the output document)."""
-    from ..jsontext import to_json
 
     if output:
         from ..results import output_schema

@@ -2,4 +2,4 @@
 from .db import Database, default_url, migrate
 from .models import STATUSES
 
-__all__ = ["Database", "default_url", "migrate", "STATUSES"]
+__all__ = ["STATUSES", "Database", "default_url", "migrate"]

@@ -7,6 +7,13 @@ transaction; :func:`write` also retries the rare lock error that is left.
 PostgreSQL works through ``postgresql+psycopg://`` (install ``matcher[postgres]``).
 Migrations are Alembic scripts shipped in :mod:`matcher.store.migrations`,
 applied by :func:`migrate` when the app or a worker starts.
+
+Statement parameters (names, phone numbers of a round) never appear in an
+error or a log line: the engine is made with ``hide_parameters=True``. The
+SQLite WAL stays bounded: ``journal_size_limit`` truncates it after each
+checkpoint and the worker calls :meth:`Database.checkpoint` now and then.
+:func:`storage_failure` tells a full disk or a read-only database apart from
+other database errors, so the web answers 503 and the CLI one line.
 """
 from __future__ import annotations
 
@@ -14,15 +21,27 @@ import contextlib
 import random
 import time
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_S = 30
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes the WAL file keeps after a checkpoint
+# words of a driver message (SQLite, PostgreSQL) -> what an operator is told
+_STORAGE_FAILURES = {
+    "database or disk is full": "the database's disk is full",
+    "no space left on device": "the database's disk is full",
+    "could not extend file": "the database's disk is full",
+    "readonly database": "the database is read-only",
+    "read-only": "the database is read-only",
+    "disk i/o error": "the database's disk failed (I/O error)",
+    "unable to open database file": "the database file cannot be opened",
+}
 T = TypeVar("T")
 
 
@@ -33,10 +52,11 @@ def default_url() -> str:
 def make_engine(url: str) -> Engine:
     u = make_url(url)
     if u.get_backend_name() != "sqlite":
-        return create_engine(u, pool_pre_ping=True, future=True)
+        return create_engine(u, pool_pre_ping=True, future=True, hide_parameters=True)
     if u.database and u.database != ":memory:":
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+    engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no branch
@@ -44,6 +64,7 @@ def make_engine(url: str) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
         cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
@@ -58,6 +79,14 @@ def make_engine(url: str) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """What is wrong with the storage when ``exc`` is a full disk / read-only database, else None."""
+    if not isinstance(exc, (OperationalError, DBAPIError)):
+        return None
+    text_ = str(getattr(exc, "orig", None) or exc).lower()
+    return next((why for words, why in _STORAGE_FAILURES.items() if words in text_), None)
 
 
 class Database:
@@ -93,6 +122,15 @@ class Database:
         with self.engine.connect() as c:
             c.execute(text("SELECT 1"))
         return True
+
+    def checkpoint(self) -> None:
+        """SQLite: move the WAL into the database and truncate it (no-op elsewhere, or while readers hold it)."""
+        if is_sqlite(self.engine):
+            raw = self.engine.raw_connection()  # outside any transaction: autocommit (isolation_level None)
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                raw.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

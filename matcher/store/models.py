@@ -30,7 +30,7 @@ STATUSES = ("queued", "running", "optimal", "feasible", "infeasible", "failed", 
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
@@ -83,9 +83,9 @@ class RoundRow(Base):
     actor: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
     from_lists: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    events: Mapped[list["StatusEvent"]] = relationship(
+    events: Mapped[list[StatusEvent]] = relationship(
         back_populates="round", order_by="StatusEvent.id", cascade="all, delete-orphan")
-    projects: Mapped[list["ProjectRow"]] = relationship(
+    projects: Mapped[list[ProjectRow]] = relationship(
         back_populates="round", order_by="ProjectRow.id", cascade="all, delete-orphan", lazy="raise_on_sql")
 
 

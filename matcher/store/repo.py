@@ -187,7 +187,7 @@ def get_round(db: Database, committee_id: str, round_id: str) -> Optional[RoundR
     with db.read() as s:
         row = s.scalar(select(RoundRow).where(RoundRow.id == round_id, RoundRow.committee_id == committee_id))
         if row is not None:
-            row.events  # load the history while the session is open
+            _ = row.events  # load the history while the session is open
         return row
 
 
@@ -226,7 +226,7 @@ def request_cancel(db: Database, committee_id: str, round_id: str) -> Optional[R
             row.updated_at = utcnow()
             s.add(StatusEvent(round_id=row.id, status="running", message="cancel requested"))
         s.flush()
-        row.events
+        _ = row.events  # loaded while the session is open
         return row
 
     return db.write(run)

@@ -5,16 +5,18 @@
 - :mod:`.rounds` and :mod:`.intake`: ``/api/v1/rounds``, and the one path from a posted round to a stored one;
 - :mod:`.whatif`: ``POST /api/v1/whatif``;
 - :mod:`.ops`: health, readiness, metrics (:mod:`.metrics`), the OpenAPI document and the docs page;
-- :mod:`.problems`: every error as ``application/problem+json``.
+- :mod:`.problems`: every error as ``application/problem+json``;
+- :mod:`.hygiene`: security and cache headers, the docs page's CSP, CORS.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
+from collections.abc import Mapping
 
 from flask import Flask
 
 from ..store import Database, migrate
-from . import config, metrics, problems
+from . import config, hygiene, metrics, problems
 from .cycle import bp as cycle_bp
 from .lists import bp as lists_bp
 from .ops import bp as ops_bp
@@ -32,6 +34,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     problems.register(app)
+    hygiene.install(app)
     metrics.install(app)
     for bp in (rounds_bp, whatif_bp, ops_bp, lists_bp, cycle_bp):
         app.register_blueprint(bp)

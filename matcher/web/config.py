@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
+from collections.abc import Mapping
 
 from flask import Config
 
@@ -35,10 +36,11 @@ DEFAULTS: dict[str, Any] = {
     "HEARTBEAT_S": 2.0,          # worker: lease renewal and cancel check interval
     "MAX_ATTEMPTS": 2,           # worker: a round whose worker died this often ends failed
     "PAGE_SIZE": 20,             # GET /rounds default page size
+    "CORS_ORIGINS": "",          # origins allowed by CORS, comma- or space-separated ("*": any); none by default
 }
 # key -> (type, smallest allowed value); strings have no minimum
 _RULES: dict[str, tuple[type, Optional[float]]] = {
-    "DATABASE_URL": (str, None), "METRICS_TOKEN": (str, None), "RUN_WORKER": (bool, None),
+    "DATABASE_URL": (str, None), "METRICS_TOKEN": (str, None), "CORS_ORIGINS": (str, None), "RUN_WORKER": (bool, None),
     "MAX_BODY_MB": (float, 0.001), "SYNC_MAX_PAIRS": (int, 0), "SYNC_MAX_BODY_KB": (int, 0),
     "SYNC_BUDGET_S": (float, 0), "SOLVER_WORKERS": (int, 0), "POLL_S": (float, 0.001), "LEASE_S": (float, 0.1),
     "HEARTBEAT_S": (float, 0.01), "MAX_ATTEMPTS": (int, 1), "PAGE_SIZE": (int, 1),

@@ -8,11 +8,10 @@
 - ``GET /api/v1/projects``, ``GET /api/v1/projects/{id}``: projects across rounds (``ROUND_ID.P-0001``);
 - ``GET /api/v1/events``: the audit log, ``GET /api/v1/figures``: figures recomputed from it.
 
-:func:`from_lists_body` is how ``POST /rounds {"from_lists": true}`` becomes a round document.
+:func:`matcher.web.intake.from_lists_body` is how ``POST /rounds {"from_lists": true}`` becomes a round document.
 """
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, g, request
@@ -20,22 +19,13 @@ from flask import Blueprint, current_app, g, request
 from ..cycle import audit as chain
 from ..cycle.figures import GROUPINGS, figures, members
 from ..errors import ApiError, FieldIssue, InputError
-from ..store import audit, cycle, repo
-from .helpers import JsonBody, authenticate, bearer_token, db, int_arg, read_json
-from .rounds import owned
+from ..store import audit, cycle
+from .helpers import authenticate, current_actor, db, int_arg, owned, read_json
 
 bp = Blueprint("cycle", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
 MAX_PER_PAGE = 100
 PROJECT_FILTERS = {"status": "status", "community": "community_id", "provider": "provider_id", "round": "round_id"}
-FROM_LISTS_KEYS = {"from_lists", "params", "name"}
-
-
-def current_actor() -> str:
-    """The name bound to the request's bearer token (``token <id>`` when it has none)."""
-    if "actor" not in g:
-        g.actor = repo.actor_for_token(db(), bearer_token())
-    return g.actor
 
 
 def optional_note() -> str | None:
@@ -46,16 +36,6 @@ def optional_note() -> str | None:
     if note is not None and (not isinstance(note, str) or len(note) > 2000):
         raise InputError([FieldIssue("note", "must be a string of at most 2000 characters")])
     return note
-
-
-def from_lists_body(committee_id: str, body: JsonBody) -> JsonBody:
-    """The round document built from the committee's lists and history, as a body to submit."""
-    odd = sorted(set(body.data) - FROM_LISTS_KEYS)
-    if odd:
-        raise InputError([FieldIssue(k, "unknown field (with from_lists: params, name)") for k in odd])
-    doc = cycle.build_document(db(), committee_id, body.data.get("params"), body.data.get("name"))
-    text = json.dumps(doc, ensure_ascii=False)
-    return JsonBody(text, doc, len(text.encode("utf-8")))
 
 
 def _page() -> tuple[int, int]:

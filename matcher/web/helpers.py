@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import ApiError, FieldIssue, RoundValidationError
 from ..store import Database, repo
+from ..store.models import RoundRow
 from ..validation import ROOT, decode_json
 
 
@@ -51,12 +52,14 @@ class JsonBody:
 
 
 def _read_bytes() -> bytes:
-    ctype = request.mimetype or ""
-    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
-        raise ApiError(415, "Unsupported Media Type", "send the document as application/json")
+    if request.mimetype != "application/json":  # parameters (charset=utf-8) are fine; no type or +json is not
+        raise ApiError(415, "Unsupported Media Type", "send the document with 'Content-Type: application/json'")
     # Content-Length over MAX_CONTENT_LENGTH: werkzeug refuses (413) before reading anything. A streamed
     # (chunked) body is cut at the limit by werkzeug; reaching the limit means it is too large.
-    body = request.stream.read()
+    try:
+        body = request.stream.read()
+    except OSError:  # the client stalled past the server's read timeout (gunicorn_worker) or went away
+        raise ApiError(408, "Request Timeout", "the request body did not arrive in time") from None
     limit = request.max_content_length
     if request.content_length is None and limit is not None and len(body) >= limit:
         raise RequestEntityTooLarge()
@@ -89,3 +92,17 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     if not lo <= value <= hi:
         raise ApiError(400, "Bad Request", f"query parameter {name!r} must be between {lo} and {hi}")
     return value
+
+
+def current_actor() -> str:
+    """The name bound to the request's bearer token (``token <id>`` when it has none)."""
+    if "actor" not in g:
+        g.actor = repo.actor_for_token(db(), bearer_token())
+    return g.actor
+
+
+def owned(round_id: str) -> RoundRow:
+    row = repo.get_round(db(), g.committee_id, round_id)
+    if row is None:  # another committee's round looks exactly like a missing one
+        raise ApiError(404, "Not Found", "no such round")
+    return row

@@ -20,6 +20,7 @@
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -27,12 +28,12 @@ from typing import Optional
 
 from flask import current_app
 
-from ..errors import InternalError
+from ..errors import FieldIssue, InputError, InternalError
 from ..model import Round
-from ..store import repo
+from ..store import cycle, repo
 from ..validation import parse_round
 from ..worker import notify_queued
-from .helpers import JsonBody, db
+from .helpers import JsonBody, current_actor, db
 
 
 def possible_pairs(rnd: Round) -> int:
@@ -79,7 +80,6 @@ def solve_inline(rnd: Round) -> tuple[Optional[dict], Optional[str]]:
 def submit(committee_id: str, body: JsonBody, key: Optional[str],
            prefer_async: bool, from_lists: bool = False) -> tuple[repo.RoundRow, Optional[dict], bool]:
     """Validate, decide, solve inline or not, store: (row, output document or None, created)."""
-    from .cycle import current_actor
 
     rnd = parse_round(body.data)  # InputError -> 400/422, nothing stored
     new = repo.NewRound(committee_id, body.text, repo.body_digest(body.data), key, rnd.name,
@@ -95,3 +95,16 @@ def submit(committee_id: str, body: JsonBody, key: Optional[str],
     if created and row.status == "queued":
         notify_queued()
     return row, (document if created else None), created
+
+
+FROM_LISTS_KEYS = {"from_lists", "params", "name"}
+
+
+def from_lists_body(committee_id: str, body: JsonBody) -> JsonBody:
+    """The round document built from the committee's lists and history, as a body to submit."""
+    odd = sorted(set(body.data) - FROM_LISTS_KEYS)
+    if odd:
+        raise InputError([FieldIssue(k, "unknown field (with from_lists: params, name)") for k in odd])
+    doc = cycle.build_document(db(), committee_id, body.data.get("params"), body.data.get("name"))
+    text = json.dumps(doc, ensure_ascii=False)
+    return JsonBody(text, doc, len(text.encode("utf-8")))

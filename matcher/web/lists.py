@@ -13,7 +13,8 @@ from flask import Blueprint, current_app, g, request, url_for
 
 from ..errors import ApiError, NotFound
 from ..store import lists
-from .cycle import current_actor, optional_note
+from .cycle import optional_note
+from .helpers import current_actor
 from .helpers import authenticate, db, int_arg, read_json
 
 bp = Blueprint("lists", __name__, url_prefix="/api/v1/lists")

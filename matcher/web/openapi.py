@@ -128,8 +128,8 @@ def _examples() -> dict[str, Any]:
         "unmet": {"round_id": rid, "status": output["status"], "count": len(output["unmet"][:3]),
                   "items": output["unmet"][:3]},
         "whatif": {"base": demo, "scenarios": [scenario]}, "reply": reply,
-        "invalid": {"type": "about:blank", "title": "invalid round", "status": 422,
-                    "detail": "1 problem(s) in the round document",
+        "invalid": {"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+                    "detail": "invalid round: 1 problem(s) in the round document",
                     "errors": [{"path": "needs[3].quantity", "message": "must be >= 1"}]},
     }
 
@@ -184,6 +184,7 @@ def _round_paths(ex: dict) -> dict:
         "413": _problem("request body over the size limit"),
         "415": _problem("not application/json"),
         "422": _problem("invalid round (errors lists each field path) or Idempotency-Key reused"),
+        "503": _problem("storage unavailable (disk full, read-only database): nothing stored"),
     }, parameters=headers,
         requestBody={"required": True, "content": {JSON: {"schema": _ref("Round"), "example": ex["round"]}}})
     listing = _op("listRounds", "rounds", "List the rounds of the caller's committee",

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import hmac
-from importlib import resources
 
 from flask import Blueprint, Response, current_app
 
 from ..errors import ApiError
 from .helpers import bearer_token, unauthorized
+from .hygiene import docs_html
 from .openapi import openapi_document
 
 bp = Blueprint("ops", __name__)
@@ -46,5 +46,4 @@ def openapi():
 
 @bp.get("/docs")
 def docs():
-    html = resources.files("matcher.web").joinpath("static/docs.html").read_text(encoding="utf-8")
-    return Response(html, mimetype="text/html")
+    return Response(docs_html(), mimetype="text/html")

@@ -1,7 +1,9 @@
 """The one JSON error handler: everything becomes RFC 9457 ``application/problem+json``.
 
 Errors of :mod:`matcher.errors` carry their HTTP status (``http_status``);
-this module maps them with that one lookup.
+this module maps them with that one lookup. Every problem has ``type``
+``about:blank``, so its ``title`` is the status phrase (RFC 9457 §4.2.1); the
+error's own title ("invalid round", "Idempotency-Key reused") leads ``detail``.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ApiError, InputError, MatcherError
+from ..store.db import storage_failure
 
 log = logging.getLogger("matcher.web")
 PROBLEM = "application/problem+json"
@@ -20,7 +23,11 @@ PROBLEM = "application/problem+json"
 
 def problem(status: int, title: str, detail: Optional[str] = None, errors: Optional[list] = None,
             headers: Optional[dict] = None):
-    body = {"type": "about:blank", "title": title, "status": status}
+    """The problem answer; ``title`` other than the status phrase becomes the start of ``detail``."""
+    phrase = _phrase(status)
+    if title and title.lower() != phrase.lower():
+        detail = f"{title}: {detail}" if detail and detail != title else title
+    body = {"type": "about:blank", "title": phrase, "status": status}
     if detail:
         body["detail"] = detail
     if errors is not None:
@@ -53,6 +60,11 @@ def handle(exc: Exception):
         return problem(exc.code or 500, exc.name, exc.description, headers=headers)
     if isinstance(exc, MatcherError) and exc.http_status < 500:
         return problem(exc.http_status, _phrase(exc.http_status), str(exc))
+    storage = storage_failure(exc)
+    if storage:
+        log.error("storage unavailable: %s (%s)", storage, type(exc).__name__)
+        return problem(503, "storage unavailable", f"{storage}; nothing was stored, try again later",
+                       headers={"Retry-After": "60"})
     log.exception("unhandled error")
     return problem(500, "Internal Server Error", "matcher failed; the error was logged")
 

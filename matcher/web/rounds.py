@@ -10,7 +10,7 @@ from ..errors import ApiError
 from ..store import repo
 from ..store.models import STATUSES, RoundRow
 from . import intake
-from .helpers import authenticate, db, int_arg, read_json
+from .helpers import authenticate, db, int_arg, owned, read_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
@@ -46,13 +46,6 @@ def detail(row: RoundRow, output: Optional[dict] = None) -> dict[str, Any]:
     return out
 
 
-def owned(round_id: str) -> RoundRow:
-    row = repo.get_round(db(), g.committee_id, round_id)
-    if row is None:  # another committee's round looks exactly like a missing one
-        raise ApiError(404, "Not Found", "no such round")
-    return row
-
-
 def _idempotency_key() -> Optional[str]:
     key = request.headers.get("Idempotency-Key")
     if key is None:
@@ -69,8 +62,7 @@ def create_round():
     body = read_json()
     from_lists = body.data.get("from_lists") is True
     if from_lists:  # the committee cycle: the document is built from the lists (matcher.web.cycle)
-        from .cycle import from_lists_body
-        body = from_lists_body(g.committee_id, body)
+        body = intake.from_lists_body(g.committee_id, body)
     row, document, created = intake.submit(g.committee_id, body, key, prefer_async, from_lists)
     if not created:
         row, status = owned(row.id), 200

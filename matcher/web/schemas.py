@@ -39,7 +39,7 @@ class ProblemDetails(_Body):
     """An error answer (RFC 9457 problem details)."""
 
     type: str = Field(description="always about:blank")
-    title: str
+    title: str = Field(description="the HTTP status phrase")
     status: int = Field(description="the HTTP status")
     detail: Optional[str] = None
     errors: Optional[list[FieldError]] = Field(None, description="every problem of an invalid document")

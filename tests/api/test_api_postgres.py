@@ -36,7 +36,7 @@ def test_round_is_solved_by_the_worker_on_postgres(pg_server):
     final = wait_for(lambda: (lambda b: b if b["status"] not in ("queued", "running") else None)(http("GET", url, tok)[1]), 120)
     assert final and final["status"] == "optimal", final
     assert verify_output(doc, final["output"]) == []
-    status, projects, _ = http("GET", url + "/projects", tok)
+    status, _projects, _ = http("GET", url + "/projects", tok)
     assert status == 200
     assert http("GET", url, token(PG_URL, "another committee on PostgreSQL"))[0] == 404
 
@@ -49,7 +49,7 @@ def test_parallel_posts_on_postgres_lose_nothing(pg_server):
 
     def post() -> None:
         for _ in range(3):
-            status, body, _ = http("POST", f"{pg_server.base}/api/v1/rounds", tok, doc, {"Prefer": "respond-async"})
+            status, _body, _ = http("POST", f"{pg_server.base}/api/v1/rounds", tok, doc, {"Prefer": "respond-async"})
             with lock:
                 results.append(status)
 

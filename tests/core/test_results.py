@@ -48,7 +48,7 @@ def test_typed_fields_say_what_the_document_says(path):
 
 def test_a_v1_round_has_no_v1_1_fields():
     doc = solve_round(DEMO.read_bytes(), timings=False).document
-    assert list(doc) == ["status", "solver", "objective", "projects", "unmet", "kpis", "stats"]
+    assert list(doc) == ["status", "solver", "objective", "projects", "unmet", "kpis", "stats", "round_sha256"]
     assert list(doc["objective"]) == ["served_value", "total_distance_m", "served_quantity", "bound_served_value"]
     assert all(len(p) == 10 for p in doc["projects"])
     assert list(doc["stats"]) == ["providers", "resources", "needs", "candidate_pairs", "locked_pairs",
@@ -84,7 +84,7 @@ def test_optional_blocks_and_fields_are_written_in_contract_order():
         "changed": [{"need_id": "N-1", "resource_id": "R-1", "previous_quantity": 3, "quantity": 2}]})
     doc = json.loads(to_json(result))
     assert list(doc) == ["status", "solver", "message", "objective", "projects", "unmet", "kpis", "fairness",
-                         "churn", "stats"]
+                         "churn", "stats", "round_sha256"]
     assert doc["objective"]["churn_units"] == 12 and doc["objective"]["participation_shortfall"] == 0
     assert doc["churn"]["changed"][0]["previous_quantity"] == 3
     assert Result.model_validate(doc) == result
