@@ -50,12 +50,6 @@ def servable_demand(p: Problem, need_comm: np.ndarray, n_comm: int) -> np.ndarra
     return np.bincount(need_comm[has_pair], weights=p.qty[has_pair], minlength=n_comm).astype(np.int64)
 
 
-def coverages(p: Problem, need_comm: np.ndarray, demand: np.ndarray, x: np.ndarray) -> dict[int, Fraction]:
-    """Exact coverage of every community that takes part (``demand > 0``)."""
-    served = np.bincount(need_comm[p.pair_need], weights=x, minlength=demand.size).astype(np.int64)
-    return {c: Fraction(int(served[c]), int(demand[c])) for c in np.flatnonzero(demand > 0).tolist()}
-
-
 class _Model:
     """The whole round in CP-SAT, plus served units per community and the fairness counts."""
 
