@@ -34,7 +34,6 @@ import numpy as np
 from ..candidates import Pairs, pair_keys
 from ..errors import FieldIssue
 from ..model import MAX_UNITS, Round
-from ..problem import Problem
 from ..service import Prepared, RoundResult, build_problem, prepare, solve_prepared
 from ..tables import build_tables
 from .scenario import ScenarioError, scaled
@@ -132,26 +131,6 @@ def round_at(rnd: Round, spec: SweepSpec, value: float) -> Round:
     return with_scaled(rnd, spec.kind, spec.category, value)
 
 
-def feasible(p: Problem, x: np.ndarray) -> bool:
-    """True when quantities ``x`` satisfy every rule of ``p`` (used to vet warm starts)."""
-    if x.size != p.n_pairs or (x < 0).any():
-        return False
-    lk = p.locked
-    if (x[lk] != p.pair_lock[lk]).any():
-        return False
-    on = x > 0
-    if (x[on & ~lk] < p.min_qty[p.pair_res[on & ~lk]]).any():
-        return False
-    used = np.bincount(p.pair_res, weights=x, minlength=p.cap.size)
-    got = np.bincount(p.pair_need, weights=x, minlength=p.qty.size)
-    if (used > p.cap).any() or (got > p.qty).any():
-        return False
-    if ((got > 0) & (got < p.qty) & p.aon).any():
-        return False
-    projects = np.bincount(p.group[p.pair_res[on]], minlength=p.group_limit.size)
-    return not ((p.group_limit >= 0) & (projects > p.group_limit)).any()
-
-
 def carry(prev_pairs: Pairs, prev_x: np.ndarray, pairs: Pairs, n_need: int) -> np.ndarray:
     """Quantities of the previous step mapped onto this step's pairs (0 where absent)."""
     out = np.zeros(len(pairs), dtype=np.int64)
@@ -195,7 +174,7 @@ def run(rnd: Round, spec: SweepSpec, *, solver: Optional[str] = None, time_limit
         hint = None
         if warm_start and prev is not None:
             guess = carry(prev.prepared.pairs, prev.solution.x, prep.pairs, prep.tables.n_need)
-            hint = guess if feasible(prep.problem, guess) else None
+            hint = guess if prep.problem.is_feasible(guess) else None
         res = solve_prepared(prep, solver=solver, time_limit_s=time_limit_s, hint=hint, timings=timings)
         rows.append(row_of(spec, value, res))
         prev = res

@@ -75,11 +75,11 @@ def test_carry_and_feasible():
     small, big = sw.prepared(500), sw.prepared(1400)
     res = solve_prepared(small, timings=False)
     guess = sweep.carry(small.pairs, res.solution.x, big.pairs, big.tables.n_need)
-    assert guess.sum() == res.solution.x.sum() and sweep.feasible(big.problem, guess)
+    assert guess.sum() == res.solution.x.sum() and big.problem.is_feasible(guess)
     too_much = guess.copy()
     if too_much.size:
         too_much[0] += 10_000
-        assert not sweep.feasible(big.problem, too_much)
+        assert not big.problem.is_feasible(too_much)
 
 
 def test_cli_sweep_writes_csv_and_png(tmp_path):
