@@ -88,6 +88,8 @@ def lists_import(path: str, committee: str, apply_: bool, expect: str | None, ac
 
     if not actor.strip():
         raise click.BadParameter("must not be empty", param_hint="--actor")
+    if expect is not None and not apply_:
+        raise click.BadParameter("goes with --apply", param_hint="--expect")
     db = _database(database_url)
     committee_id = _committee_id(db, committee)
     about(path)

@@ -41,7 +41,7 @@ def _flag(name: str) -> bool:
 
 def _file_name(given: str, data: bytes) -> str:
     """A safe local name for an uploaded file, keeping its name (需求清单.csv) and giving it a suffix."""
-    name = _UNSAFE.sub("_", Path((given or "").replace("\\", "/")).name).strip(" .")[:120] or "upload"
+    name = _UNSAFE.sub("_", Path((given or "").replace("\\", "/")).name).strip(" .")[:60] or "upload"
     if name.lower().endswith(SUFFIXES):
         return name
     if data.startswith(b"\xd0\xcf\x11\xe0"):

@@ -83,6 +83,8 @@ def test_raw_bodies_csv_xlsx_and_octet_stream(client, auth, tmp_path):
                                (data, XLSX), (data, "application/octet-stream")):
         r = client.post(URL, data=body, content_type=content_type, headers=auth)
         assert r.status_code == 200, (content_type, r.json)
+    long_name = upload(client, auth, text, "需求清单" * 60 + ".csv")  # cut to a name the file system takes
+    assert long_name.status_code == 200 and long_name.json["kinds"] == ["needs"]
     r = client.post(URL, data=text, content_type="text/csv; charset=utf-8", headers=auth).json
     assert r["kinds"] == ["needs"] and r["changed"] == [{
         "kind": "need", "id": "N-001", "sheet": "upload.csv", "row": 2,

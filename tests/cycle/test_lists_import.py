@@ -308,3 +308,6 @@ def test_cli_refuses_bad_rows_and_an_unknown_committee_with_exit_2(tmp_path):
     db.dispose()
     unknown = _cli("lists", "import", path, "--committee", "无此委员会", "--database-url", url)
     assert unknown.exit_code == 2 and "no committee '无此委员会'" in unknown.stderr
+    lone = _cli("lists", "import", path, "--committee", "西城区党建协调委员会", "--expect", "0" * 64,
+                "--database-url", url)
+    assert lone.exit_code == 2 and "--expect" in lone.stderr
