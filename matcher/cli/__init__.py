@@ -8,7 +8,7 @@ exit codes once (:mod:`matcher.cli.failures`); commands only raise.
 One module per command group::
 
     solve.py     solve, validate, demo, schema
-    lists.py     lists solve | to-round | from-round | export | template
+    lists.py     lists solve | to-round | from-round | export | template (lists_import.py: lists import)
     report.py    report
     whatif.py    whatif
     recommend.py recommend

@@ -6,6 +6,7 @@
     matcher lists from-round round.json -o 三单.xlsx        (or -o FOLDER for CSV files)
     matcher lists export RESULT.json --round round.json -o 项目清单.xlsx|.csv
     matcher lists template -o FOLDER
+    matcher lists import 三单.xlsx --committee C [--apply]   (into the committee's stored lists: lists_import.py)
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .. import solvers
 from ..jsontext import to_json
 from .failures import about
 from .inputs import check_belongs, load_result, load_round, read_input
+from .lists_import import lists_import
 from .outputs import check_suffix, write_text, writing, written
 from .progress import progress
 from .summary import summary
@@ -66,7 +68,10 @@ def _write_result_tables(result: dict, out: str, rnd) -> list:
 
 @click.group("lists")
 def lists() -> None:
-    """Resource / need lists as Excel (.xlsx) or CSV files: solve, convert, export."""
+    """Resource / need lists as Excel (.xlsx) or CSV files: solve, convert, export, import."""
+
+
+lists.add_command(lists_import)
 
 
 @lists.command("solve")

@@ -45,7 +45,8 @@ def view(row: ListEntry) -> dict:
     return out
 
 
-def _field_problems(kind: str, data: Any) -> list[FieldIssue]:
+def field_problems(kind: str, data: Any) -> list[FieldIssue]:
+    """What is wrong with ``data`` as an entry of ``kind`` by the round contract's rules (references aside)."""
     if not isinstance(data, dict):
         return [FieldIssue("", "must be a JSON object")]
     fields = dict(data)
@@ -70,7 +71,7 @@ def find_row(s: Session, committee_id: str, kind: str, entry_id: str) -> Optiona
 
 
 def _check(s: Session, committee_id: str, kind: str, data: Any) -> None:
-    problems = _field_problems(kind, data)
+    problems = field_problems(kind, data)
     if not problems and kind in REFERENCES:
         key, target = REFERENCES[kind]
         ref = data.get(key)
@@ -128,33 +129,40 @@ def change(db: Database, committee_id: str, actor: str, kind: str, entry_id: str
 
     def run(s: Session) -> dict:
         row = _owned(s, committee_id, kind, entry_id)
-        before = view(row)
         data = {k: v for k, v in {**json.loads(row.data_json), **patch}.items() if v is not None}
-        _check(s, committee_id, kind, data)
-        _put(row, data)
-        row.updated_at = chain.timestamp(audit.now())
-        after = view(row)
-        audit.append(s, committee_id, actor, f"{kind}.changed", entry_id, before, after)
-        return after
+        return replace(s, committee_id, actor, row, data)
 
     return db.write(run)
+
+
+def replace(s: Session, committee_id: str, actor: str, row: ListEntry, data: Any,
+            note: Optional[str] = None) -> dict:
+    """Give ``row`` the round fields ``data`` (validated) and write its ``KIND.changed`` event, in ``s``'s transaction."""
+    before = view(row)
+    _check(s, committee_id, row.kind, data)
+    _put(row, data)
+    row.updated_at = chain.timestamp(audit.now())
+    after = view(row)
+    audit.append(s, committee_id, actor, f"{row.kind}.changed", row.entry_id, before, after, note)
+    return after
+
+
+def retire(s: Session, committee_id: str, actor: str, row: ListEntry, note: Optional[str] = None) -> dict:
+    """Mark ``row`` withdrawn and write its ``KIND.withdrawn`` event, in ``s``'s transaction; 409 when it already is."""
+    if row.status == "withdrawn":
+        raise ConflictError([FieldIssue("status", f"{row.kind} {row.entry_id} is already withdrawn")])
+    before = view(row)
+    row.status, row.updated_at = "withdrawn", chain.timestamp(audit.now())
+    after = view(row)
+    audit.append(s, committee_id, actor, f"{row.kind}.withdrawn", row.entry_id, before, after, note)
+    return after
 
 
 def withdraw(db: Database, committee_id: str, actor: str, kind: str, entry_id: str,
              note: Optional[str] = None) -> dict:
     """Mark the entry withdrawn (kept for history, never in a new round); 409 when it already is."""
 
-    def run(s: Session) -> dict:
-        row = _owned(s, committee_id, kind, entry_id)
-        if row.status == "withdrawn":
-            raise ConflictError([FieldIssue("status", f"{kind} {entry_id} is already withdrawn")])
-        before = view(row)
-        row.status, row.updated_at = "withdrawn", chain.timestamp(audit.now())
-        after = view(row)
-        audit.append(s, committee_id, actor, f"{kind}.withdrawn", entry_id, before, after, note)
-        return after
-
-    return db.write(run)
+    return db.write(lambda s: retire(s, committee_id, actor, _owned(s, committee_id, kind, entry_id), note))
 
 
 def get(db: Database, committee_id: str, kind: str, entry_id: str) -> dict:

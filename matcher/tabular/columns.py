@@ -97,6 +97,18 @@ FORBIDDEN = ListSpec("forbidden", "禁止", ("禁止", "禁止配对", "forbidde
 LISTS: tuple[ListSpec, ...] = (PROVIDERS, RESOURCES, NEEDS, LOCKED, FORBIDDEN)
 BY_KEY = {s.key: s for s in LISTS}
 
+# The committee's stored lists (``matcher lists import``): communities too, and a member's yearly minimum.
+COMMUNITIES = ListSpec("communities", "社区", ("社区", "社区清单", "communities", "community"), (
+    Column("id", "社区编号", "id", ("community_id", "编号"), True),
+    Column("name", "社区名称", "text", ("名称", "community_name"), True),
+    Column("lat", "纬度", "float", _LAT.aliases),
+    Column("lon", "经度", "float", _LON.aliases),
+))
+MIN_PROJECTS_YEAR = Column("min_projects_year", "每年最少项目数", "int", ("年度最少项目数", "每年最少活动数"))
+PROVIDER_ENTRIES = ListSpec(PROVIDERS.key, PROVIDERS.title, PROVIDERS.sheet_names,
+                            (*PROVIDERS.columns, MIN_PROJECTS_YEAR))
+ENTRY_LISTS: tuple[ListSpec, ...] = (COMMUNITIES, PROVIDER_ENTRIES, RESOURCES, NEEDS)
+
 # the params sheet (参数): two columns, 参数 / 值
 PARAMS_SHEETS = ("参数", "params", "parameters")
 PARAM_KEYS: dict[str, tuple[str, ...]] = {

@@ -1,5 +1,8 @@
-"""Templates for committees: 三单模板.xlsx (sheets 提供方 / 资源清单 / 需求清单 / 参数 / 说明)
+"""Templates for committees: 三单模板.xlsx (sheets 社区 / 提供方 / 资源清单 / 需求清单 / 参数 / 说明)
 and the same lists as CSV files, with Chinese headers and a few example rows.
+
+The 社区 list is for the committee's stored lists (``matcher lists import``, where a need's
+and a member's community must be one of them); solving the lists does not read it.
 
 ``scenarios/templates/`` holds the files written by :func:`write_templates`
 (``matcher lists template -o scenarios/templates``).
@@ -10,11 +13,16 @@ import datetime as _dt
 from pathlib import Path
 
 from .cells import WINDOWS_EXAMPLE
-from .columns import NEEDS, PARAM_HEADERS, PROVIDERS, RESOURCES
+from .columns import COMMUNITIES, NEEDS, PARAM_HEADERS, PROVIDERS, RESOURCES
 from .sheets import SheetOut, write_csv, write_xlsx
 
 EXAMPLE_ROUND_NAME = "示例街道 2026年12月 三单对接"
 
+COMMUNITY_ROWS = [
+    ["C-HTY", "和平里社区", 39.9100, 116.3495],
+    ["C-LZY", "柳荫街社区", 39.9075, 116.3470],
+    ["C-XJK", "新街口社区", 39.9405, 116.3398],
+]
 PROVIDER_ROWS = [
     ["U-001", "区税务局", "单位", None, None],
     ["U-002", "第一实验小学", "单位", 3, None],
@@ -43,7 +51,9 @@ PARAM_ROWS = [
 ]
 HELP_ROWS = [
     ["填写说明", ""],
+    ["社区", "需求和党员所属的社区（导入委员会台账时使用；求解时不读取）。"],
     ["提供方", "驻区单位和在职党员。类型填“单位”或“党员”；最多项目数留空表示不限。"],
+    ["每年最少项目数", "可在提供方表中加此列（导入委员会台账时使用）：在职党员每年至少参加的项目数，如 4。"],
     ["资源清单", "每行一项资源。类别须与需求的类别一致才能配对；纬度、经度为 WGS-84 坐标（度）。"],
     ["最远距离(米)", "留空表示不设自己的上限（仍受参数中的最远距离限制）。"],
     ["技能标签 / 必需标签", "多个标签用 、 , ; 或 | 分隔；需求的必需标签须全部出现在资源的技能标签里。"],
@@ -58,6 +68,7 @@ HELP_ROWS = [
 
 def template_sheets() -> list[SheetOut]:
     return [
+        SheetOut(COMMUNITIES.title, [c.header for c in COMMUNITIES.columns], COMMUNITY_ROWS),
         SheetOut(PROVIDERS.title, [c.header for c in PROVIDERS.columns], PROVIDER_ROWS),
         SheetOut(RESOURCES.title, [c.header for c in RESOURCES.columns], RESOURCE_ROWS),
         SheetOut(NEEDS.title, [c.header for c in NEEDS.columns], NEED_ROWS),
@@ -67,7 +78,7 @@ def template_sheets() -> list[SheetOut]:
 
 
 def write_templates(folder: str | Path) -> list[Path]:
-    """Write 三单模板.xlsx and 提供方.csv / 资源清单.csv / 需求清单.csv / 参数.csv into ``folder``."""
+    """Write 三单模板.xlsx and 社区.csv / 提供方.csv / 资源清单.csv / 需求清单.csv / 参数.csv into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     sheets = template_sheets()
@@ -75,7 +86,7 @@ def write_templates(folder: str | Path) -> list[Path]:
     write_xlsx(book, sheets)
     _fix_timestamps(book)
     files = [book]
-    for s in sheets[:4]:
+    for s in sheets[:5]:
         f = folder / f"{s.title}.csv"
         write_csv(f, s.headers, s.rows)
         files.append(f)

@@ -1,7 +1,8 @@
 """What every view of the API needs from a request: the caller, the JSON body, the query arguments.
 
 - :func:`authenticate`: a ``before_request`` hook; the bearer token's committee becomes ``g.committee_id``.
-- :func:`read_json`: Content-Type check, size limit, UTF-8 and JSON decoding of the body, kept as received.
+- :func:`read_json`: Content-Type check, size limit, UTF-8 and JSON decoding of the body, kept as received;
+  :func:`read_body`: the raw body within the size limit (for bodies other than JSON).
 - :func:`read_document`: the decoded body, which must be a JSON object.
 - :func:`int_arg`: an integer query argument within bounds.
 """
@@ -54,6 +55,11 @@ class JsonBody:
 def _read_bytes() -> bytes:
     if request.mimetype != "application/json":  # parameters (charset=utf-8) are fine; no type or +json is not
         raise ApiError(415, "Unsupported Media Type", "send the document with 'Content-Type: application/json'")
+    return read_body()
+
+
+def read_body() -> bytes:
+    """The raw body within the size limit (413 too large, 408 it did not arrive in time)."""
     # Content-Length over MAX_CONTENT_LENGTH: werkzeug refuses (413) before reading anything. A streamed
     # (chunked) body is cut at the limit by werkzeug; reaching the limit means it is too large.
     try:

@@ -38,7 +38,8 @@ BODIES: tuple[tuple[type[BaseModel], str], ...] = (
     (S.WhatIfReply, "serialization"), (S.ListEntry, "serialization"), (S.ListEntryPage, "serialization"),
     (S.WithdrawRequest, "validation"), (S.FromListsRequest, "validation"), (S.DecisionBatch, "validation"),
     (S.DecisionReply, "serialization"), (S.ProjectEvent, "validation"), (S.CycleProject, "serialization"),
-    (S.ProjectPage, "serialization"), (S.AuditEventPage, "serialization"), (S.Figures, "serialization"))
+    (S.ProjectPage, "serialization"), (S.AuditEventPage, "serialization"), (S.Figures, "serialization"),
+    (S.ListImportReply, "serialization"))
 _MARKUP = [(re.compile(r":[a-z]+:`~?([^`]+)`"), r"\1"), (re.compile(r"``([^`]+)``"), r"\1")]
 
 
@@ -313,6 +314,47 @@ def _list_paths() -> dict:
             one + "/withdraw": {"parameters": [LIST, ENTRY_ID], "post": withdraw}}
 
 
+IMPORT_EXAMPLE = {
+    "kinds": ["needs"], "unchanged": 3, "errors": [], "notes": [], "applied": False,
+    "added": [{"kind": "need", "id": "N-006", "sheet": "需求清单.csv", "row": 7, "entry": {
+        "id": "N-006", "community_id": "C-LZY", "category": "课后托管", "quantity": 4, "lat": 39.908, "lon": 116.3475}}],
+    "changed": [{"kind": "need", "id": "N-001", "sheet": "需求清单.csv", "row": 2,
+                 "fields": [{"field": "quantity", "before": 150, "after": 160}]}],
+    "withdrawn": [{"kind": "need", "id": "N-005", "entry": {
+        "id": "N-005", "community_id": "C-XJK", "category": "技能服务", "quantity": 1, "lat": 39.94, "lon": 116.34}}],
+    "digest": "9f2c64a1d3b5e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70",
+}
+
+
+def _import_path() -> dict:
+    binary = {"type": "string", "format": "binary"}
+    form = {"type": "object", "required": ["file"], "properties": {"file": {
+        **binary, "description": "an .xlsx workbook (sheets 社区, 提供方, 资源清单, 需求清单) or a .csv file"}}}
+    flags = [_query("apply", "false: preview only; true: apply all of it or nothing",
+                    {"type": "boolean", "default": False}),
+             _query("expect", "with apply=true: the preview's digest; 409 when the lists changed since",
+                    {"type": "string", "pattern": "^[0-9a-f]{64}$"})]
+    op = _op("importLists", "lists", "Import the lists from an Excel or CSV file (preview, then apply)",
+             "Compares the file's lists with the stored ones: entries to add, to change (field by field) and to "
+             "withdraw (active entries of a list the file holds that the file leaves out; lists the file does "
+             "not hold stay as they are), and how many are unchanged. With apply=true every change is written "
+             "with its audit event in one transaction. A file with any bad row answers 422 naming each (sheet, "
+             "row, id, column) and changes nothing. The file is the form field file of a multipart body, or "
+             "the raw body with Content-Type application/octet-stream, text/csv or "
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (a raw body has no file name: "
+             "a CSV file's list is told by its header row).",
+             {"200": _ok("what the import would do (applied false) or did (applied true)", "ListImportReply",
+                         IMPORT_EXAMPLE),
+              "400": _problem("bad query parameter or no form field file"),
+              "409": _problem("apply with expect: the lists changed since that preview; nothing changed"),
+              "413": _problem("request body over the size limit"),
+              "415": _problem("neither multipart/form-data nor a CSV / .xlsx body"),
+              "422": _problem("a file that cannot be read or with bad rows (each sheet, row and column)")},
+             parameters=flags, requestBody={"required": True, "content": {
+                 "multipart/form-data": {"schema": form}, "application/octet-stream": {"schema": binary}}})
+    return {"/api/v1/lists/import": {"post": op}}
+
+
 def _cycle_paths() -> dict:
     decide = _op("decideProjects", "cycle", "Decide on a round's projects", "A batch of decisions (approved, "
                  "rejected with a reason, held) applied all together or not at all; each is a "
@@ -367,7 +409,7 @@ def _document() -> dict:
                  {"name": "lists", "description": "The committee's lists between rounds"},
                  {"name": "cycle", "description": "Decisions, the project lifecycle, the audit log, figures"}],
         "paths": {**_round_paths(ex), **_part_paths(ex), **_whatif_path(ex), **_ops_paths(), **_list_paths(),
-                  **_cycle_paths()},
+                  **_import_path(), **_cycle_paths()},
         "components": {"schemas": components(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

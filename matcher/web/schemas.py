@@ -371,3 +371,61 @@ class Figures(_Body):
     by: Optional[str] = Field(description="community, provider or null (one group, all)")
     groups: dict[str, FigureRow]
     members: dict[str, MemberFigures] = Field(description="providers with min_projects_year, this year")
+
+
+# --- importing the lists from Excel / CSV (POST /api/v1/lists/import) --------
+
+ListKind = enum.Enum("ListKind", {k.upper(): k for k in ("community", "provider", "resource", "need")}, type=str)
+ListKind.__doc__ = "The kind of a list entry."
+ListName = enum.Enum("ListName", {k.upper(): k for k in ("communities", "providers", "resources", "needs")}, type=str)
+ListName.__doc__ = "A list of the committee: communities, providers, resources, needs."
+
+
+class ImportAdded(_Body):
+    """An entry the file adds to its list."""
+
+    kind: ListKind
+    id: str
+    sheet: str = Field(description="the sheet as messages name it, e.g. 三单.xlsx [需求清单]")
+    row: int = Field(description="the row, as the spreadsheet numbers it (header = row 1)")
+    entry: dict[str, Any] = Field(description="the entry's round fields")
+
+
+class ImportFieldChange(_Body):
+    """One field of an entry the file changes (null: the field is absent)."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class ImportChanged(_Body):
+    """An active entry the file changes, field by field."""
+
+    kind: ListKind
+    id: str
+    sheet: str
+    row: int
+    fields: list[ImportFieldChange]
+
+
+class ImportWithdrawn(_Body):
+    """An active entry of a list the file holds that the file leaves out: the import withdraws it."""
+
+    kind: ListKind
+    id: str
+    entry: dict[str, Any] = Field(description="the stored entry's round fields")
+
+
+class ListImportReply(_Body):
+    """What importing the file would do (applied false) or did (applied true)."""
+
+    kinds: list[ListName] = Field(description="the lists the file holds; only these are changed or withdrawn from")
+    added: list[ImportAdded]
+    changed: list[ImportChanged]
+    withdrawn: list[ImportWithdrawn]
+    unchanged: int = Field(description="entries of the file equal to the stored ones")
+    errors: list[FieldError] = Field(description="always empty: a file with any bad row answers 422")
+    notes: list[str] = Field(description="sheets and columns that were not imported")
+    digest: str = Field(description="fingerprint of the changes; apply=true&expect=DIGEST applies exactly these")
+    applied: bool

@@ -247,11 +247,11 @@ def test_templates_are_what_the_code_writes(tmp_path):
     from matcher.tabular.templates import write_templates
 
     write_templates(tmp_path)
-    for f in ("提供方.csv", "资源清单.csv", "需求清单.csv", "参数.csv"):
+    for f in ("社区.csv", "提供方.csv", "资源清单.csv", "需求清单.csv", "参数.csv"):
         assert (tmp_path / f).read_bytes() == (TEMPLATES / f).read_bytes(), f
     assert read_lists(ListSources(workbook=tmp_path / "三单模板.xlsx")).round == \
         read_lists(ListSources(workbook=TEMPLATES / "三单模板.xlsx")).round
-    assert load_workbook(TEMPLATES / "三单模板.xlsx").sheetnames == ["提供方", "资源清单", "需求清单", "参数", "说明"]
+    assert load_workbook(TEMPLATES / "三单模板.xlsx").sheetnames == ["社区", "提供方", "资源清单", "需求清单", "参数", "说明"]
 
 
 def test_round_sheets_headers_are_chinese(tricky):
