@@ -12,8 +12,10 @@ One module per command group::
     report.py    report
     whatif.py    whatif
     recommend.py recommend
-    serve.py     serve, worker, token create
+    serve.py     serve, worker
+    tokens.py    token create | list | revoke
     audit.py     audit verify
+    cycle.py     decide, project event, bans list | lift
     inputs.py outputs.py progress.py summary.py   shared by the commands
 
 Command modules import their heavy dependencies (service, solvers, pandas,
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import click
 
-from . import audit, failures, lists, process, recommend, report, serve, solve, whatif
+from . import audit, cycle, failures, lists, process, recommend, report, serve, solve, tokens, whatif
 from .inputs import DEMO_ROUND
 
 _CLICK_OWN = (click.ClickException, click.exceptions.Exit, click.Abort)
@@ -48,7 +50,7 @@ def main() -> None:
 
 
 for _command in [*solve.COMMANDS, lists.lists, report.report, whatif.whatif, *serve.COMMANDS, audit.audit,
-                 recommend.recommend]:
+                 recommend.recommend, *tokens.COMMANDS, *cycle.COMMANDS]:
     main.add_command(_command)
 
 

@@ -1,4 +1,4 @@
-"""``matcher serve``, ``matcher worker`` and ``matcher token create``: the API service from the command line.
+"""``matcher serve`` and ``matcher worker``: the API service from the command line (tokens: :mod:`.tokens`).
 
 Settings come from ``MATCHER_*`` environment variables (see docs/api.md);
 ``--database-url`` overrides ``MATCHER_DATABASE_URL``. The development
@@ -136,22 +136,4 @@ def worker(database_url: str | None, once: bool) -> None:
         w.stop()
 
 
-@click.group()
-def token() -> None:
-    """Bearer tokens of committees."""
-
-
-@token.command("create")
-@click.option("--committee", required=True, help="Committee name (created when new).")
-@click.option("--actor", default=None, help="Name bound to the token; its audit events carry it.")
-@db_option
-def token_create(committee: str, actor: str | None, database_url: str | None) -> None:
-    """Print a new bearer token for COMMITTEE (only its sha256 is stored)."""
-    from ..store import repo
-
-    if not committee.strip():
-        raise click.BadParameter("must not be empty", param_hint="--committee")
-    click.echo(repo.create_token(_database(database_url), committee.strip(), (actor or "").strip() or None))
-
-
-COMMANDS = [serve, worker, token]
+COMMANDS = [serve, worker]

@@ -14,6 +14,7 @@ Rules, as :func:`build_round` applies them:
 - ``forbidden``: every pair (both ends entering, not locked) whose last
   decision, by ``decided_at``, is ``rejected`` and that was not lifted at or
   after it (a lock wins over a ban: the approved project still runs);
+  :func:`current_bans` lists them with the rejecting project;
 - ``previous``: the projects of the latest round (highest ``order``) still
   ``proposed`` or ``held``, whose both ends enter;
 - a need's quantity is ``max(0, demand − committed) + locked``, where
@@ -52,7 +53,8 @@ DEFAULT_ROUNDS_PER_YEAR = 12
 
 @dataclass(frozen=True)
 class ProjectRecord:
-    """A project of an earlier round, as the store keeps it (``decided_at``: log timestamp of its last decision)."""
+    """A project of an earlier round, as the store keeps it (``decided_at``: log timestamp of its last decision,
+    ``reason``: the reason stored with it, e.g. of a rejection)."""
 
     project_id: str
     round_id: str
@@ -62,6 +64,7 @@ class ProjectRecord:
     quantity: int
     status: str
     decided_at: str | None = None
+    reason: str | None = None
 
     @property
     def decision(self) -> str | None:
@@ -147,20 +150,23 @@ def _locks(history: History) -> dict[tuple[str, str], int]:
     return units
 
 
-def _bans(history: History, order: Mapping[str, int]) -> set[tuple[str, str]]:
-    last: dict[tuple[str, str], tuple[str, int, str]] = {}
+def current_bans(history: History) -> dict[tuple[str, str], ProjectRecord]:
+    """The banned pairs, each with the project whose rejection is the pair's last decision
+    (by ``decided_at``, then round order), when no lift came at or after it."""
+    order = {r.round_id: r.order for r in history.rounds}
+    last: dict[tuple[str, str], tuple[tuple[str, int], ProjectRecord]] = {}
     for p in history.projects:
         if p.decision is None:
             continue
-        key = (p.decided_at or "", order.get(p.round_id, 0), p.decision)
+        key = (p.decided_at or "", order.get(p.round_id, 0))
         pair = (p.need_id, p.resource_id)
-        if pair not in last or key[:2] >= last[pair][:2]:
-            last[pair] = key
-    banned = {pair for pair, key in last.items() if key[2] == lc.REJECTED}
+        if pair not in last or key >= last[pair][0]:
+            last[pair] = (key, p)
+    banned = {pair: p for pair, (_, p) in last.items() if p.decision == lc.REJECTED}
     for lift in history.lifts:
         pair = (lift.need_id, lift.resource_id)
-        if pair in banned and lift.at >= last[pair][0]:
-            banned.discard(pair)
+        if pair in banned and lift.at >= (banned[pair].decided_at or ""):
+            del banned[pair]
     return banned
 
 
@@ -224,8 +230,7 @@ def build_round(lists: Lists, history: History, params: Mapping[str, Any] | None
     quantity = _need_quantities(needs, history, locks)
     needs = [n for n in needs if quantity[n["id"]] > 0]
     need_pos = {n["id"]: i for i, n in enumerate(needs)}
-    order = {r.round_id: r.order for r in history.rounds}
-    bans = {pair: True for pair in _bans(history, order) if pair not in locks}
+    bans = {pair: True for pair in current_bans(history) if pair not in locks}
     previous = _previous(history)
     doc: dict[str, Any] = {"params": round_params}
     if name is not None:

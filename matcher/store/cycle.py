@@ -7,6 +7,8 @@ current statuses, check the batch with :func:`matcher.cycle.lifecycle.plan_batch
 in that one transaction: of two concurrent decisions on one project, the
 second sees the first's status and is refused (409). A project ``reopened``
 returns its units as a new need of the lists (:func:`matcher.cycle.build.reopen`).
+The history also carries the bans the committee lifted: its ``ban.lifted``
+audit events (:mod:`matcher.store.bans`).
 """
 from __future__ import annotations
 
@@ -20,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from ..cycle import audit as chain
 from ..cycle import lifecycle as lc
-from ..cycle.build import History, ProjectRecord, RoundRecord, build_round, reopen
+from ..cycle.build import History, Lift, ProjectRecord, RoundRecord, build_round, reopen
 from ..errors import ConflictError, FieldIssue, InputError, NotFound
 from . import audit, lists
 from .db import Database
-from .models import ProjectRow, RoundRow
+from .models import AuditEventRow, ProjectRow, RoundRow
 from .repo import global_project_id
 
 PROJECT_VIEW = ("project_id", "need_id", "resource_id", "provider_id", "community_id", "category", "quantity",
@@ -39,7 +41,7 @@ def project_view(row: ProjectRow) -> dict:
 
 def _record(row: ProjectRow) -> ProjectRecord:
     return ProjectRecord(global_project_id(row.round_id, row.project_id), row.round_id, row.need_id,
-                         row.resource_id, row.provider_id, row.quantity, row.status, row.decided_at)
+                         row.resource_id, row.provider_id, row.quantity, row.status, row.decided_at, row.reason)
 
 
 def _committee_projects(committee_id: str):
@@ -47,8 +49,20 @@ def _committee_projects(committee_id: str):
             .where(RoundRow.committee_id == committee_id))
 
 
+BAN_LIFTED = "ban.lifted"  # audit event kind of a lifted ban; its ``after`` names the pair
+
+
+def lifts(s: Session, committee_id: str) -> list[Lift]:
+    """The bans the committee lifted (its ``ban.lifted`` events), in log order."""
+    rows = s.execute(select(AuditEventRow.at, AuditEventRow.after_json)
+                     .where(AuditEventRow.committee_id == committee_id, AuditEventRow.kind == BAN_LIFTED)
+                     .order_by(AuditEventRow.seq)).all()
+    return [Lift(pair["need_id"], pair["resource_id"], at) for at, pair in
+            ((at, json.loads(after)) for at, after in rows)]
+
+
 def history(s: Session, committee_id: str) -> History:
-    """The committee's rounds built from its lists, their order, unmet needs and projects."""
+    """The committee's rounds built from its lists, their order, unmet needs and projects, and its lifted bans."""
     rounds = s.scalars(select(RoundRow).where(RoundRow.committee_id == committee_id, RoundRow.from_lists.is_(True),
                                               RoundRow.status.in_(("optimal", "feasible")))
                        .order_by(RoundRow.created_at, RoundRow.id)).all()
@@ -57,7 +71,7 @@ def history(s: Session, committee_id: str) -> History:
                for i, r in enumerate(rounds)]
     ids = [r.id for r in rounds]
     rows = s.scalars(select(ProjectRow).where(ProjectRow.round_id.in_(ids))).all() if ids else []
-    return History(rounds=records, projects=[_record(p) for p in rows])
+    return History(rounds=records, projects=[_record(p) for p in rows], lifts=lifts(s, committee_id))
 
 
 def build_document(db: Database, committee_id: str, params: Any, name: Optional[str] = None) -> dict:

@@ -1,6 +1,8 @@
 """Tables of the API service (SQLAlchemy 2, declarative).
 
-A committee owns tokens (stored as sha256 hex only) and rounds. A round keeps
+A committee owns tokens (stored as sha256 hex only; optionally expiring, and
+revocable) and rounds; ``auth_failures`` counts failed authentications per
+client address for the rate limit, shared by every process. A round keeps
 its input document, its output document once solved, timings and a status
 history; its projects are also rows, so that they can be filtered and decided
 one by one (``status`` along the lifecycle of :mod:`matcher.cycle.lifecycle`).
@@ -52,6 +54,16 @@ class Token(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, nullable=True)
     actor: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
+    expires_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, nullable=True)
+
+
+class AuthFailure(Base):
+    """Failed authentications of one client address in its current window (:mod:`matcher.store.ratelimit`)."""
+
+    __tablename__ = "auth_failures"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    failures: Mapped[int] = mapped_column(Integer)
 
 
 class RoundRow(Base):

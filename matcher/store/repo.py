@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import IdempotencyConflict
 from ..results import Project
-from . import audit
+from . import audit, tokens
 from .db import Database
 from .models import Committee, ProjectRow, RoundRow, StatusEvent, Token, utcnow
 
@@ -39,10 +39,12 @@ def body_digest(data: Any) -> str:
 
 # --- committees and tokens -------------------------------------------------
 
-def create_token(db: Database, committee: str, actor: Optional[str] = None) -> str:
+def create_token(db: Database, committee: str, actor: Optional[str] = None,
+                 expires_in: Optional[dt.timedelta] = None) -> str:
     """A new bearer token for ``committee`` (created if new), bound to ``actor`` (the name its
-    audit events carry); only its sha256 is stored."""
+    audit events carry), valid for ``expires_in`` when given (else until revoked); only its sha256 is stored."""
     token = secrets.token_urlsafe(32)
+    expires_at = None if expires_in is None else utcnow() + expires_in
 
     def run(s: Session) -> None:
         c = s.scalar(select(Committee).where(Committee.name == committee))
@@ -50,23 +52,23 @@ def create_token(db: Database, committee: str, actor: Optional[str] = None) -> s
             c = Committee(id=secrets.token_hex(16), name=committee)
             s.add(c)
             s.flush()
-        s.add(Token(committee_id=c.id, token_hash=hash_token(token), actor=actor))
+        s.add(Token(committee_id=c.id, token_hash=hash_token(token), actor=actor, expires_at=expires_at))
 
     db.write(run)
     return token
 
 
 def committee_for_token(db: Database, token: str) -> Optional[str]:
+    """The committee of a live token (:func:`matcher.store.tokens.live`); None for a wrong, expired or revoked one."""
     with db.read() as s:
-        return s.scalar(select(Token.committee_id).where(Token.token_hash == hash_token(token),
-                                                          Token.revoked_at.is_(None)))
+        return s.scalar(select(Token.committee_id).where(Token.token_hash == hash_token(token), tokens.live()))
 
 
 def actor_for_token(db: Database, token: str) -> str:
     """The name bound to a live token; ``token <id>`` when it has none, ``""`` for no live token."""
     with db.read() as s:
         row = s.execute(select(Token.id, Token.actor).where(Token.token_hash == hash_token(token),
-                                                             Token.revoked_at.is_(None))).first()
+                                                             tokens.live())).first()
     if row is None:
         return ""
     return row.actor or f"token {row.id}"

@@ -17,6 +17,7 @@ from flask import Flask
 
 from ..store import Database, migrate
 from . import config, hygiene, metrics, problems
+from .bans import bp as bans_bp
 from .cycle import bp as cycle_bp
 from .lists import bp as lists_bp
 from .lists_import import bp as lists_import_bp
@@ -37,7 +38,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     problems.register(app)
     hygiene.install(app)
     metrics.install(app)
-    for bp in (rounds_bp, whatif_bp, ops_bp, lists_import_bp, lists_bp, cycle_bp):
+    for bp in (rounds_bp, whatif_bp, ops_bp, lists_import_bp, lists_bp, cycle_bp, bans_bp):
         app.register_blueprint(bp)
     if app.config["RUN_WORKER"]:
         from ..worker import WorkerSettings, start_in_thread

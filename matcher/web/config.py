@@ -9,11 +9,14 @@ settings, the database URL and the metrics token, are taken verbatim). The
 :func:`check` then gives every known setting its type and range; a value that
 does not fit stops the start with one :class:`~matcher.errors.InputError`
 naming each variable (``MATCHER_SYNC_BUDGET_S: must be a number >= 0, got 'soon'``).
+``TRUSTED_PROXIES`` is also kept parsed, as ``TRUSTED_PROXY_NETWORKS`` (:func:`proxy_networks`).
 """
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import re
 from typing import Any, Optional
 from collections.abc import Mapping
 
@@ -37,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 2,           # worker: a round whose worker died this often ends failed
     "PAGE_SIZE": 20,             # GET /rounds default page size
     "CORS_ORIGINS": "",          # origins allowed by CORS, comma- or space-separated ("*": any); none by default
+    "AUTH_FAILURE_LIMIT": 20,    # failed authentications of one client address per window before 429 (0: no limit)
+    "AUTH_FAILURE_WINDOW_S": 60.0,  # ... the window, in seconds
+    "TRUSTED_PROXIES": "",       # proxies whose X-Forwarded-For names the client: addresses, networks, "unix"
 }
 # key -> (type, smallest allowed value); strings have no minimum
 _RULES: dict[str, tuple[type, Optional[float]]] = {
@@ -44,6 +50,7 @@ _RULES: dict[str, tuple[type, Optional[float]]] = {
     "MAX_BODY_MB": (float, 0.001), "SYNC_MAX_PAIRS": (int, 0), "SYNC_MAX_BODY_KB": (int, 0),
     "SYNC_BUDGET_S": (float, 0), "SOLVER_WORKERS": (int, 0), "POLL_S": (float, 0.001), "LEASE_S": (float, 0.1),
     "HEARTBEAT_S": (float, 0.01), "MAX_ATTEMPTS": (int, 1), "PAGE_SIZE": (int, 1),
+    "AUTH_FAILURE_LIMIT": (int, 0), "AUTH_FAILURE_WINDOW_S": (float, 0.01), "TRUSTED_PROXIES": (str, None),
 }
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
@@ -68,6 +75,24 @@ def _typed(kind: type, lo: Optional[float], value: Any) -> tuple[Any, Optional[s
     return number, None
 
 
+UNIX_PEER = "unix"  # in TRUSTED_PROXIES: a peer without an IP address (a proxy on a unix socket)
+
+
+def proxy_networks(setting: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network | str, ...]:
+    """``TRUSTED_PROXIES`` parsed: comma- or space-separated addresses (``10.0.0.5``), networks
+    (``10.0.0.0/8``, ``fd00::/8``) and ``unix``; ValueError naming an item that is none of them."""
+    out: list[ipaddress.IPv4Network | ipaddress.IPv6Network | str] = []
+    for item in (i for i in re.split(r"[\s,]+", setting or "") if i):
+        if item.lower() == UNIX_PEER:
+            out.append(UNIX_PEER)
+            continue
+        try:
+            out.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address, a network (10.0.0.0/8) or 'unix'") from None
+    return tuple(out)
+
+
 def check(cfg: Config) -> None:
     """Give each known setting its type; derive ``MAX_CONTENT_LENGTH`` and the default database URL."""
     problems = []
@@ -76,6 +101,10 @@ def check(cfg: Config) -> None:
         if why:
             problems.append(FieldIssue(f"MATCHER_{key}", f"{why}, got {cfg.get(key)!r}"))
         cfg[key] = value
+    try:
+        cfg["TRUSTED_PROXY_NETWORKS"] = proxy_networks(cfg["TRUSTED_PROXIES"])
+    except ValueError as exc:
+        problems.append(FieldIssue("MATCHER_TRUSTED_PROXIES", str(exc)))
     if problems:
         raise InputError(problems, "invalid settings")
     cfg["DATABASE_URL"] = cfg["DATABASE_URL"] or default_url()

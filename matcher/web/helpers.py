@@ -1,6 +1,7 @@
 """What every view of the API needs from a request: the caller, the JSON body, the query arguments.
 
-- :func:`authenticate`: a ``before_request`` hook; the bearer token's committee becomes ``g.committee_id``.
+- :func:`authenticate`: a ``before_request`` hook; the bearer token's committee becomes ``g.committee_id``
+  (failures are counted per client address, :mod:`.ratelimit`).
 - :func:`read_json`: Content-Type check, size limit, UTF-8 and JSON decoding of the body, kept as received;
   :func:`read_body`: the raw body within the size limit (for bodies other than JSON).
 - :func:`read_document`: the decoded body, which must be a JSON object.
@@ -18,6 +19,7 @@ from ..errors import ApiError, FieldIssue, RoundValidationError
 from ..store import Database, repo
 from ..store.models import RoundRow
 from ..validation import ROOT, decode_json
+from . import ratelimit
 
 
 def db() -> Database:
@@ -35,10 +37,14 @@ def unauthorized(detail: str = "a valid 'Authorization: Bearer <token>' header i
 
 
 def authenticate() -> None:
-    """``before_request`` of the committee blueprints: 401 unless the token names a committee."""
+    """``before_request`` of the committee blueprints: 401 unless the token is a live one of a committee
+    (a wrong, expired or revoked token alike); 429 while the client address is over its failures
+    (:mod:`.ratelimit`)."""
+    client = ratelimit.guard()
     token = bearer_token()
     committee = repo.committee_for_token(db(), token) if token else None
     if committee is None:
+        ratelimit.failed(client)
         raise unauthorized()
     g.committee_id = committee
 

@@ -39,7 +39,8 @@ BODIES: tuple[tuple[type[BaseModel], str], ...] = (
     (S.WithdrawRequest, "validation"), (S.FromListsRequest, "validation"), (S.DecisionBatch, "validation"),
     (S.DecisionReply, "serialization"), (S.ProjectEvent, "validation"), (S.CycleProject, "serialization"),
     (S.ProjectPage, "serialization"), (S.AuditEventPage, "serialization"), (S.Figures, "serialization"),
-    (S.ListImportReply, "serialization"))
+    (S.ListImportReply, "serialization"), (S.BanList, "serialization"), (S.BanLift, "validation"),
+    (S.LiftedBan, "serialization"))
 _MARKUP = [(re.compile(r":[a-z]+:`~?([^`]+)`"), r"\1"), (re.compile(r"``([^`]+)``"), r"\1")]
 
 
@@ -132,16 +133,35 @@ def _examples() -> dict[str, Any]:
         "invalid": {"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
                     "detail": "invalid round: 1 problem(s) in the round document",
                     "errors": [{"path": "needs[3].quantity", "message": "must be >= 1"}]},
+        "too_many": TOO_MANY, **_ban_examples(rid, at),
     }
+
+
+def _ban_examples(rid: str, at: str) -> dict:
+    ban = {"need_id": "N017", "resource_id": "R004", "project_id": f"{rid}.P-0007", "round_id": rid,
+           "rejected_at": at, "reason": "the owner needs the space on weekdays"}
+    note = "the owner agreed to evenings"
+    return {"bans": {"count": 1, "items": [ban]},
+            "lift": {"need_id": ban["need_id"], "resource_id": ban["resource_id"], "note": note},
+            "lifted": {**ban, "lifted_at": "2026-12-15T10:00:00.000000Z", "note": note}}
 
 
 def _ref(name: str) -> dict:
     return {"$ref": REF.format(model=name)}
 
 
-def _problem(description: str) -> dict:
-    return {"description": description,
-            "content": {PROBLEM: {"schema": _ref("ProblemDetails"), "example": _examples()["invalid"]}}}
+def _problem(description: str, example: str = "invalid", headers: dict | None = None) -> dict:
+    out = {"description": description,
+           "content": {PROBLEM: {"schema": _ref("ProblemDetails"), "example": _examples()[example]}}}
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+RETRY_AFTER = {"Retry-After": {"description": "seconds until the address may try again",
+                               "schema": {"type": "integer", "minimum": 1}}}
+TOO_MANY = {"type": "about:blank", "title": "Too Many Requests", "status": 429,
+            "detail": "too many failed authentications from this address; try again in 42 s"}
 
 
 def _ok(description: str, model: str, example: Any = None, headers: dict | None = None) -> dict:
@@ -155,7 +175,11 @@ def _ok(description: str, model: str, example: Any = None, headers: dict | None 
 
 
 def _op(op_id: str, tag: str, summary: str, description: str, responses: dict, **extra) -> dict:
-    unauthorized = {} if extra.get("security") == [] else {"401": _problem("missing or invalid bearer token")}
+    unauthorized = {} if extra.get("security") == [] else {
+        "401": _problem("missing, wrong, expired or revoked bearer token"),
+        "429": _problem("too many failed authentications from this address (MATCHER_AUTH_FAILURE_LIMIT per "
+                        "MATCHER_AUTH_FAILURE_WINDOW_S); every request from it is refused until Retry-After "
+                        "seconds have passed", "too_many", RETRY_AFTER)}
     return {"operationId": op_id, "tags": [tag], "summary": summary, "description": description, **extra,
             "responses": {**responses, **unauthorized}}
 
@@ -391,6 +415,20 @@ def _cycle_paths() -> dict:
             "/api/v1/events": {"get": events}, "/api/v1/figures": {"get": figures}}
 
 
+def _ban_paths(ex: dict) -> dict:
+    listing = _op("listBans", "cycle", "List the committee's bans", "Pairs whose last decision is rejected and "
+                  "that were not lifted since: exactly what the next round built from the lists forbids. Each "
+                  "names the rejected project, its round, when and why.",
+                  {"200": _ok("the bans", "BanList", ex["bans"])})
+    lift = _op("liftBan", "cycle", "Lift a ban", "The committee lifts its ban on a pair (a ban.lifted audit "
+               "event); the next round built from the lists may pair them again, until a new rejection. "
+               "A pair that is not banned, or another committee's, answers 404.",
+               {"200": _ok("lifted", "LiftedBan", ex["lifted"]), "404": _problem("no such ban"),
+                **_json_errors("malformed body (each field path)")},
+               requestBody={"required": True, "content": {JSON: {"schema": _ref("BanLift"), "example": ex["lift"]}}})
+    return {"/api/v1/bans": {"get": listing}, "/api/v1/bans/lift": {"post": lift}}
+
+
 @lru_cache(maxsize=1)
 def _document() -> dict:
     ex = _examples()
@@ -399,7 +437,9 @@ def _document() -> dict:
         "info": {"title": "matcher API", "version": __version__,
                  "description": "Resource lists matched to need lists (三单) as stored, solved rounds. "
                                 "Every /api/v1 request needs Authorization: Bearer <token> "
-                                "(matcher token create --committee NAME). Errors are RFC 9457 problem details."},
+                                "(matcher token create --committee NAME); an expired or revoked token answers "
+                                "401 like a wrong one, and an address with too many failed authentications "
+                                "gets 429 with Retry-After. Errors are RFC 9457 problem details."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "tags": [{"name": "rounds", "description": "Store, solve, read and cancel rounds"},
@@ -407,9 +447,9 @@ def _document() -> dict:
                  {"name": "what-if", "description": "Compare scenarios without storing anything"},
                  {"name": "operations", "description": "Health, readiness and metrics"},
                  {"name": "lists", "description": "The committee's lists between rounds"},
-                 {"name": "cycle", "description": "Decisions, the project lifecycle, the audit log, figures"}],
+                 {"name": "cycle", "description": "Decisions, the project lifecycle, bans, the audit log, figures"}],
         "paths": {**_round_paths(ex), **_part_paths(ex), **_whatif_path(ex), **_ops_paths(), **_list_paths(),
-                  **_import_path(), **_cycle_paths()},
+                  **_import_path(), **_cycle_paths(), **_ban_paths(ex)},
         "components": {"schemas": components(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

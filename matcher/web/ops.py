@@ -1,4 +1,5 @@
-"""Operations: health, readiness, metrics, the OpenAPI document and its offline docs page."""
+"""Operations: health, readiness, metrics (its failed tokens count towards the rate limit, :mod:`.ratelimit`),
+the OpenAPI document and its offline docs page."""
 from __future__ import annotations
 
 import hmac
@@ -6,6 +7,7 @@ import hmac
 from flask import Blueprint, Response, current_app
 
 from ..errors import ApiError
+from . import ratelimit
 from .helpers import bearer_token, unauthorized
 from .hygiene import docs_html
 from .openapi import openapi_document
@@ -34,7 +36,9 @@ def prometheus():
     want = current_app.config["METRICS_TOKEN"]
     if not want:
         raise ApiError(403, "Forbidden", "metrics are off: set MATCHER_METRICS_TOKEN and scrape with that bearer token")
+    client = ratelimit.guard()
     if not hmac.compare_digest(bearer_token().encode("utf-8"), want.encode("utf-8")):
+        ratelimit.failed(client)
         raise unauthorized("/metrics needs 'Authorization: Bearer <MATCHER_METRICS_TOKEN>'")
     return current_app.extensions["matcher_metrics"].response()
 

@@ -429,3 +429,36 @@ class ListImportReply(_Body):
     notes: list[str] = Field(description="sheets and columns that were not imported")
     digest: str = Field(description="fingerprint of the changes; apply=true&expect=DIGEST applies exactly these")
     applied: bool
+
+
+class Ban(_Body):
+    """A pair the committee rejected last: forbidden in its next rounds from the lists until lifted."""
+
+    need_id: str
+    resource_id: str
+    project_id: str = Field(description="the rejected project, ROUND_ID.P-0001")
+    round_id: str = Field(description="the round it was proposed in")
+    rejected_at: Optional[str] = Field(description="when it was rejected, ISO 8601 UTC")
+    reason: Optional[str] = Field(description="the reason given with the rejection")
+
+
+class BanList(_Body):
+    """The committee's current bans, by need then resource id."""
+
+    count: int
+    items: list[Ban]
+
+
+class BanLift(_Body):
+    """The pair whose ban is lifted, and why (optional)."""
+
+    need_id: Annotated[str, Field(min_length=1, max_length=200)]
+    resource_id: Annotated[str, Field(min_length=1, max_length=200)]
+    note: Optional[Annotated[str, Field(max_length=2000)]] = None
+
+
+class LiftedBan(Ban):
+    """The ban as it was, with when it was lifted (the ban.lifted audit event's time) and the note."""
+
+    lifted_at: str = Field(description="ISO 8601 UTC")
+    note: Optional[str]

@@ -32,8 +32,8 @@ def _lists(**changes) -> b.Lists:
     return b.Lists(**base)
 
 
-def P(pid, rnd, need, res, qty, status, decided_at=None, provider="U-1"):
-    return b.ProjectRecord(pid, rnd, need, res, provider, qty, status, decided_at)
+def P(pid, rnd, need, res, qty, status, decided_at=None, reason=None, provider="U-1"):
+    return b.ProjectRecord(pid, rnd, need, res, provider, qty, status, decided_at, reason)
 
 
 def test_empty_history_takes_active_entries_only_and_validates():
@@ -105,6 +105,17 @@ def test_rejected_again_after_a_lift_is_forbidden_again_and_a_lock_wins():
     doc = b.build_round(_lists(), b.History(ROUNDS, projects, lifts), now=NOW)
     assert doc["forbidden"] == [{"need_id": "N-1", "resource_id": "R-1"}]
     assert doc["locked"] == [{"need_id": "N-2", "resource_id": "R-1", "quantity": 2}]
+
+
+def test_current_bans_name_the_rejecting_project():
+    projects = [P("P-1", "RD-1", "N-1", "R-1", 5, "rejected", "2026-10-02T00:00:00.000000Z", "too far"),
+                P("P-2", "RD-2", "N-1", "R-1", 5, "rejected", "2026-11-02T00:00:00.000000Z", "again"),
+                P("P-3", "RD-1", "N-2", "R-1", 2, "rejected", "2026-10-02T00:00:00.000000Z", "no room"),
+                P("P-4", "RD-1", "N-2", "R-2", 2, "rejected", "2026-10-02T00:00:00.000000Z", "closed")]
+    lifts = [b.Lift("N-2", "R-1", "2026-10-05T00:00:00.000000Z"), b.Lift("N-1", "R-1", "2026-10-05T00:00:00.000000Z")]
+    bans = b.current_bans(b.History(ROUNDS, projects, lifts))
+    assert {pair: (p.project_id, p.reason) for pair, p in bans.items()} == {
+        ("N-1", "R-1"): ("P-2", "again"), ("N-2", "R-2"): ("P-4", "closed")}
 
 
 def test_previous_from_the_latest_round_only():
