@@ -14,6 +14,7 @@ One module per command group::
     recommend.py recommend
     serve.py     serve, worker, token create
     audit.py     audit verify
+    simulate.py  simulate
     inputs.py outputs.py progress.py summary.py   shared by the commands
 
 Command modules import their heavy dependencies (service, solvers, pandas,
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import click
 
-from . import audit, failures, lists, process, recommend, report, serve, solve, whatif
+from . import audit, failures, lists, process, recommend, report, serve, simulate, solve, whatif
 from .inputs import DEMO_ROUND
 
 _CLICK_OWN = (click.ClickException, click.exceptions.Exit, click.Abort)
@@ -48,7 +49,7 @@ def main() -> None:
 
 
 for _command in [*solve.COMMANDS, lists.lists, report.report, whatif.whatif, *serve.COMMANDS, audit.audit,
-                 recommend.recommend]:
+                 recommend.recommend, simulate.simulate]:
     main.add_command(_command)
 
 
