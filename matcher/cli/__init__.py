@@ -16,6 +16,7 @@ One module per command group::
     tokens.py    token create | list | revoke
     audit.py     audit verify
     cycle.py     decide, project event, bans list | lift
+    simulate.py  simulate
     inputs.py outputs.py progress.py summary.py   shared by the commands
 
 Command modules import their heavy dependencies (service, solvers, pandas,
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import click
 
-from . import audit, cycle, failures, lists, process, recommend, report, serve, solve, tokens, whatif
+from . import audit, cycle, failures, lists, process, recommend, report, serve, simulate, solve, tokens, whatif
 from .inputs import DEMO_ROUND
 
 _CLICK_OWN = (click.ClickException, click.exceptions.Exit, click.Abort)
@@ -50,7 +51,7 @@ def main() -> None:
 
 
 for _command in [*solve.COMMANDS, lists.lists, report.report, whatif.whatif, *serve.COMMANDS, audit.audit,
-                 recommend.recommend, *tokens.COMMANDS, *cycle.COMMANDS]:
+                 recommend.recommend, simulate.simulate, *tokens.COMMANDS, *cycle.COMMANDS]:
     main.add_command(_command)
 
 

@@ -16,7 +16,9 @@ Rules, as :func:`build_round` applies them:
   after it (a lock wins over a ban: the approved project still runs);
   :func:`current_bans` lists them with the rejecting project;
 - ``previous``: the projects of the latest round (highest ``order``) still
-  ``proposed`` or ``held``, whose both ends enter;
+  ``proposed`` or ``held``, whose both ends enter; left out of the document when
+  there is none (``previous: []`` would still switch the churn level on, and
+  minimising churn against an empty plan prefers fewer units at equal value);
 - a need's quantity is ``max(0, demand − committed) + locked``, where
   *committed* = units of its projects in ``approved``, ``in_service``, ``done``
   (and ``confirmed`` / ``reopened``, which were done) and *locked* = the units
@@ -243,7 +245,9 @@ def build_round(lists: Lists, history: History, params: Mapping[str, Any] | None
                     for n in needs]
     doc["locked"] = _pair_list(lock_pairs, locks)
     doc["forbidden"] = _pair_list(_pairs_in_order(bans, need_pos, res_pos), None)
-    doc["previous"] = _pair_list(_pairs_in_order(previous, need_pos, res_pos), previous)
+    kept = _pair_list(_pairs_in_order(previous, need_pos, res_pos), previous)
+    if kept:  # an empty plan would still switch the churn level on (fewer units at equal value)
+        doc["previous"] = kept
     return doc
 
 

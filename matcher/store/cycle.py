@@ -5,7 +5,8 @@ A project's id across rounds is ``ROUND_ID.P-0001`` (:func:`repo.global_project_
 current statuses, check the batch with :func:`matcher.cycle.lifecycle.plan_batch`
 (all or nothing) and write every change with its ``project.transition`` event
 in that one transaction: of two concurrent decisions on one project, the
-second sees the first's status and is refused (409). A project ``reopened``
+second sees the first's status and is refused (409); in a round from the lists a
+pair is committed once (:func:`_double_commitments`). A project ``reopened``
 returns its units as a new need of the lists (:func:`matcher.cycle.build.reopen`).
 The history also carries the bans the committee lifted: its ``ban.lifted``
 audit events (:mod:`matcher.store.bans`).
@@ -111,14 +112,46 @@ def decide(db: Database, committee_id: str, actor: str, round_id: str, requests:
 
     def run(s: Session) -> list[dict]:
         audit.lock_committee(s, committee_id)
-        rnd = s.scalar(select(RoundRow.id).where(RoundRow.id == round_id, RoundRow.committee_id == committee_id))
+        rnd = s.scalar(select(RoundRow).where(RoundRow.id == round_id, RoundRow.committee_id == committee_id))
         if rnd is None:
             raise NotFound("no such round")
         rows = {p.project_id: p for p in s.scalars(select(ProjectRow).where(ProjectRow.round_id == round_id))}
         changes = lc.plan_batch(requests, {k: p.status for k, p in rows.items()}, kind=lc.DECISION)
+        if rnd.from_lists:
+            problems = _double_commitments(s, committee_id, rows, changes)
+            if problems:
+                raise ConflictError(problems)
         return _apply(s, committee_id, actor, rows, changes)
 
     return db.write(run)
+
+
+def _double_commitments(s: Session, committee_id: str, rows: dict[str, ProjectRow],
+                        changes: Sequence[lc.Change]) -> list[FieldIssue]:
+    """Decisions that would commit a pair twice in the rounds built from the lists: a decision on a
+    locked project (it carries the approved or in-service project of an earlier round, whose decision
+    stands), or approving a pair that already has an approved or in-service project. Either would
+    count the pair's units twice in the next round's lock and need quantity."""
+    approving = {(rows[c.project_id].need_id, rows[c.project_id].resource_id) for c in changes
+                 if c.after == lc.APPROVED}
+    live: dict[tuple[str, str], str] = {}
+    if approving:
+        q = _committee_projects(committee_id).where(RoundRow.from_lists.is_(True),
+                                                    ProjectRow.status.in_(sorted(lc.LOCKING)),
+                                                    ProjectRow.need_id.in_(sorted({n for n, _ in approving})))
+        for p in s.scalars(q):
+            live[(p.need_id, p.resource_id)] = f"{global_project_id(p.round_id, p.project_id)} ({p.status})"
+    problems = []
+    for i, change in enumerate(changes):
+        row = rows[change.project_id]
+        if row.locked:
+            problems.append(FieldIssue(f"decisions[{i}].project_id", f"project {change.project_id} is locked: it "
+                                       "carries an earlier round's project of the same pair, whose decision stands"))
+        elif change.after == lc.APPROVED and (row.need_id, row.resource_id) in live:
+            problems.append(FieldIssue(f"decisions[{i}].to", f"project {change.project_id}: need {row.need_id} and "
+                                       f"resource {row.resource_id} already have project "
+                                       f"{live[(row.need_id, row.resource_id)]}"))
+    return problems
 
 
 def record(db: Database, committee_id: str, actor: str, project_id: str, request: Any) -> dict:

@@ -1,7 +1,8 @@
 """The committee cycle over HTTP: decisions, project events, projects across rounds, the audit log, figures.
 
 - ``POST /api/v1/rounds/{round_id}/decisions``: a batch ``{decisions: [{project_id, to, reason?, note?}]}``,
-  all or nothing (422 malformed, 404 unknown project, 409 a move not in the table, each named);
+  all or nothing (422 malformed, 404 unknown project, 409 a move not in the table or a pair committed
+  twice, each named);
 - ``POST /api/v1/projects/{id}/events``: ``in_service``, ``cancelled``, ``done``, ``failed`` (``to``) or the
   resident's feedback (``resolved``, ``satisfaction`` 1..5, ``comment``); ``resolved: false`` reopens the
   project and puts its units back in the lists as a need;

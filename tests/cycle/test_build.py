@@ -46,7 +46,8 @@ def test_empty_history_takes_active_entries_only_and_validates():
                                    "lat": 39.9, "lon": 116.3, "name": "车位"}
     assert "origin_project_id" not in doc["needs"][1] and doc["needs"][1]["rounds_unmet"] == 2
     assert doc["params"] == {"max_distance_m": 2000} and doc["name"] == "十二月"
-    assert (doc["locked"], doc["forbidden"], doc["previous"]) == ([], [], [])
+    assert (doc["locked"], doc["forbidden"]) == ([], [])
+    assert "previous" not in doc  # no plan to keep: no churn level (an empty one would prefer fewer units)
     assert doc["providers"][1]["target_projects"] == 1  # 4 short over 12 rounds left: ceil(4/12)
     parse_round(doc)
 
@@ -125,6 +126,8 @@ def test_previous_from_the_latest_round_only():
     doc = b.build_round(_lists(), b.History(ROUNDS, projects), now=NOW)
     assert doc["previous"] == [{"need_id": "N-1", "resource_id": "R-1", "quantity": 7},
                                {"need_id": "N-2", "resource_id": "R-2", "quantity": 3}]
+    decided = [P(p.project_id, p.round_id, p.need_id, p.resource_id, p.quantity, "rejected") for p in projects]
+    assert "previous" not in b.build_round(_lists(), b.History(ROUNDS, decided), now=NOW)
 
 
 def test_rounds_unmet_counts_short_rounds_once_each():
