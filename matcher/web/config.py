@@ -37,10 +37,13 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 2,           # worker: a round whose worker died this often ends failed
     "PAGE_SIZE": 20,             # GET /rounds default page size
     "CORS_ORIGINS": "",          # origins allowed by CORS, comma- or space-separated ("*": any); none by default
+    "SECRET_KEY": "",            # console sessions' signing key (unset: a random key kept beside the database)
+    "COOKIE_SECURE": False,      # console session cookie only over HTTPS (set true behind TLS)
 }
 # key -> (type, smallest allowed value); strings have no minimum
 _RULES: dict[str, tuple[type, Optional[float]]] = {
     "DATABASE_URL": (str, None), "METRICS_TOKEN": (str, None), "CORS_ORIGINS": (str, None), "RUN_WORKER": (bool, None),
+    "SECRET_KEY": (str, None), "COOKIE_SECURE": (bool, None),
     "MAX_BODY_MB": (float, 0.001), "SYNC_MAX_PAIRS": (int, 0), "SYNC_MAX_BODY_KB": (int, 0),
     "SYNC_BUDGET_S": (float, 0), "SOLVER_WORKERS": (int, 0), "POLL_S": (float, 0.001), "LEASE_S": (float, 0.1),
     "HEARTBEAT_S": (float, 0.01), "MAX_ATTEMPTS": (int, 1), "PAGE_SIZE": (int, 1),
