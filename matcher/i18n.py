@@ -112,6 +112,16 @@ _MESSAGE_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh
     (r"^is required for (rejected|failed)$", "须填写原因"),
     (r"^is computed by each round from min_projects_year$", "由每轮根据年度最少项目数计算"),
     (r"^cannot be changed$", "不能修改"),
+    (r"^must be an integer \(got (.+)\)$", r"须为整数（填写的是 \1）"),
+    (r"^must be a number \(got (.+)\)$", r"须为数字（填写的是 \1）"),
+    (r"^must be 是 or 否.*$", "须为“是”或“否”"),
+    (r"^must be 单位 or 党员.*$", "须为“单位”或“党员”"),
+    (r"^cannot read (.+): unknown day (.+)$", r"看不懂 \1：没有 \2 这一天"),
+    (r"^cannot read (.+): expected e\.g\. (.+)$", r"看不懂 \1，请按 \2 的格式填写"),
+    (r"^no time range in (.+): expected e\.g\. (.+)$", r"\1 中没有时间段，请按 \2 的格式填写"),
+    (r"^no such time (.+)$", r"没有这个时间：\1"),
+    (r"^unknown status '(.+)'.*$", r"不认识的状态 \1"),
+    (r"^project (\S+) is (\w+); (\w+) -> (\w+) is not allowed.*$", r"项目 \1 当前状态不允许这一操作"),
 )]
 
 

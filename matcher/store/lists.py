@@ -64,6 +64,11 @@ def _field_problems(kind: str, data: Any) -> list[FieldIssue]:
     return problems
 
 
+def field_problems(kind: str, data: Any) -> list[FieldIssue]:
+    """The round contract's problems of one entry on its own (no references checked, nothing read)."""
+    return _field_problems(kind, data)
+
+
 def find_row(s: Session, committee_id: str, kind: str, entry_id: str) -> Optional[ListEntry]:
     return s.scalar(select(ListEntry).where(ListEntry.committee_id == committee_id, ListEntry.kind == kind,
                                             ListEntry.entry_id == entry_id))
