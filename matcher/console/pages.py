@@ -26,7 +26,7 @@ LANG = "zh"
 # the navigation: (endpoint, catalog key, url arguments); pages not built are left out
 NAV = (("console.home", "nav.home", {}), ("console.list_page", "nav.lists", {"list_name": "resources"}),
        ("console.rounds", "nav.rounds", {}), ("console.board", "nav.projects", {}), ("console.wish", "nav.wish", {}),
-       ("console.figures", "nav.figures", {}), ("console.audit", "nav.audit", {}))
+       ("console.figures", "nav.figures", {}), ("console.audit_log", "nav.audit", {}))
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")

@@ -49,6 +49,18 @@ class Names:
                    {p["id"]: p.get("name") or p["id"] for p in doc.get("providers") or ()},
                    {r["id"]: r for r in doc.get("resources") or ()}, {n["id"]: n for n in doc.get("needs") or ()})
 
+    @classmethod
+    def merged(cls, *docs: dict) -> Names:
+        """Names of several round documents (a later document's name wins)."""
+        out = cls({}, {}, {}, {})
+        for doc in docs:
+            one = cls.of(doc)
+            out.communities.update(one.communities)
+            out.providers.update(one.providers)
+            out.resources.update(one.resources)
+            out.needs.update(one.needs)
+        return out
+
     def community(self, cid: str) -> str:
         return self.communities.get(cid, cid)
 
