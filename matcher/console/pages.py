@@ -56,8 +56,9 @@ def catalog() -> dict[str, Any]:
             "csrf_token": session.get("csrf", ""), "actor": g.get("actor"), "committee_name": g.get("committee_name")}
 
 
-def page(template: str, status: int = 200, **ctx) -> tuple[str, int]:
-    return render_template(f"console/{template}", **ctx), status
+def page(template: str, code: int = 200, **ctx) -> tuple[str, int]:
+    """The rendered template ``console/<template>`` with the HTTP status ``code``."""
+    return render_template(f"console/{template}", **ctx), code
 
 
 def _status_of(exc: Exception) -> int:
@@ -82,4 +83,4 @@ def error_page(exc: Exception):
            405: "error.400"}.get(status, "error.500")
     if isinstance(exc, ConflictError):
         key = "error.409"
-    return page("error.html", status, message=t(key), details=details, code=status)
+    return page("error.html", status, message=t(key), details=details, http_status=status)

@@ -22,9 +22,10 @@ class Console:
 
     def get(self, path: str, **kw):
         r = self.client.get(path, **kw)
-        text = r.get_data(as_text=True)
+        r.get_data()
         r.close()  # a static file's answer holds the file open until closed
-        if r.mimetype == "text/html" and CSRF.search(text):
+        text = r.get_data(as_text=True) if r.mimetype == "text/html" else ""
+        if CSRF.search(text):
             self.csrf = csrf_of(text)
         return r
 
