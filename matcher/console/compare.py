@@ -14,10 +14,11 @@ from typing import Any, Optional
 
 from .roundview import Names, pct
 
-KPI_ROWS = (("coverage", "覆盖率", "pct"), ("weighted_coverage", "加权覆盖率", "pct"),
-            ("served_quantity", "已满足数量", "int"), ("demand_quantity", "需求总量", "int"),
-            ("mean_walk_minutes", "平均步行（分钟）", "float"), ("projects", "项目数", "int"),
-            ("communities_unserved", "无任何服务的社区", "int"))
+# (KPI, label, format, +1 when more is better / -1 when less is / 0 neither)
+KPI_ROWS = (("coverage", "覆盖率", "pct", 1), ("weighted_coverage", "加权覆盖率", "pct", 1),
+            ("served_quantity", "已满足数量", "int", 1), ("demand_quantity", "需求总量", "int", 0),
+            ("mean_walk_minutes", "平均步行（分钟）", "float", -1), ("projects", "项目数", "int", 0),
+            ("communities_unserved", "无任何服务的社区", "int", -1))
 
 
 @dataclass
@@ -40,22 +41,24 @@ def _fmt(value: Any, kind: str) -> str:
     return pct(value) if kind == "pct" else f"{value:,.1f}" if kind == "float" else f"{value:,}"
 
 
-def _delta(a: Any, b: Any, kind: str) -> tuple[str, str]:
+def _delta(a: Any, b: Any, kind: str, better: int) -> tuple[str, str]:
+    """The change as text, and ``up`` (better) / ``down`` (worse) / ``""``."""
     if a is None or b is None:
         return "", ""
     d = b - a
     text = (f"{d * 100:+.1f} 个百分点" if kind == "pct" else f"{d:+,.1f}" if kind == "float" else f"{d:+,}")
-    return text, ("up" if d > 0 else "down" if d < 0 else "")
+    sign = (d > 0) - (d < 0)
+    return text, ("up" if sign * better > 0 else "down" if sign * better < 0 else "")
 
 
 def kpi_deltas(a: dict, b: dict) -> list[dict]:
     rows = []
-    for key, label, kind in KPI_ROWS:
+    for key, label, kind, better in KPI_ROWS:
         va, vb = a["kpis"].get(key), b["kpis"].get(key)
-        text, way = _delta(va, vb, kind)
+        text, way = _delta(va, vb, kind, better)
         rows.append({"label": label, "a": _fmt(va, kind), "b": _fmt(vb, kind), "delta": text, "way": way})
     va, vb = a["objective"]["served_value"], b["objective"]["served_value"]
-    text, way = _delta(va, vb, "int")
+    text, way = _delta(va, vb, "int", 1)
     rows.append({"label": "服务价值", "a": f"{va:,}", "b": f"{vb:,}", "delta": text, "way": way})
     return rows
 

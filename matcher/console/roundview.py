@@ -82,15 +82,15 @@ def kpi_summary(output: Optional[dict]) -> dict[str, Any]:
             "served": f"{k['served_quantity']:,} / {k['demand_quantity']:,}"}
 
 
-def cards(output: dict) -> list[tuple[str, str, str]]:
-    """(label, value, note) of the KPI cards."""
+def cards(output: dict, previous: bool = False) -> list[tuple[str, str, str]]:
+    """(label, value, note) of the KPI cards; ``previous``: the round was built with a previous plan."""
     k, obj = output["kpis"], output["objective"]
     out = [("覆盖率", pct(k.get("coverage")), f"已满足 {k['served_quantity']:,} / 需求 {k['demand_quantity']:,}"),
            ("加权覆盖率", pct(k.get("weighted_coverage")), "按优先级加权"),
            ("项目数", f"{len(output['projects']):,}", f"服务价值 {obj['served_value']:,}"),
            ("平均步行", f"{k['mean_walk_minutes']:.1f} 分钟", f"平均 {k['mean_distance_m']:,.0f} 米"),
            ("未满足需求", f"{len(output['unmet']):,}", f"{k['communities_unserved']} 个社区无任何服务")]
-    if output.get("churn"):
+    if output.get("churn") and previous:
         c = output["churn"]
         out.append(("与上一轮相比", f"{c['units']:,} 单位变动", f"保留 {c['pairs_kept']} · 新增 {len(c['added'])} · "
                                                          f"移除 {len(c['removed'])} · 调整 {len(c['changed'])}"))

@@ -112,7 +112,7 @@ def _run(action):
         for p in exc.problems:
             flash(f"{p.path.split('.')[-1]}：{i18n.message(p.message, LANG)}", "error")
         return redirect(_back())
-    text = f"{done['id']}：{i18n.project_status(done['status'], LANG)}"
+    text = f"{done['project_id']}：{i18n.project_status(done['status'], LANG)}"
     if done.get("reopened_need"):
         text += f"；未解决的数量作为新需求 {done['reopened_need']['id']} 回到需求清单"
     flash(text)

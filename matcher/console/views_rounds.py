@@ -96,7 +96,8 @@ def round_page(round_id: str):
     bars, minimum, fairness = rv.coverage_bars(stored.output, names)
     unmet = rv.unmet_rows(stored.output, names)
     projects = rv.project_rows(stored, repo.list_projects(db(), stored.row.id, {}), names)
-    return page("round.html", row=stored.row, output=stored.output, cards=rv.cards(stored.output), bars=bars,
+    cards = rv.cards(stored.output, bool(stored.input.get("previous")))
+    return page("round.html", row=stored.row, output=stored.output, cards=cards, bars=bars,
                 minimum=minimum, fairness=fairness, projects=projects, unmet=unmet, why=_why(stored, unmet),
                 map_svg=render_map(parse_round(stored.input), stored.output), decisions=DECISIONS,
                 params=stored.input.get("params") or {})
