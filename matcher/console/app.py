@@ -10,7 +10,7 @@ from .secret import secret_key
 bp.before_request(auth.guard)
 
 # the pages register their routes on ``bp`` when imported
-from . import views_cycle, views_figures, views_home, views_lists, views_rounds, views_wish  # noqa: E402, F401
+from . import views_cycle, views_figures, views_home, views_import, views_lists, views_rounds, views_wish  # noqa: E402, F401
 
 
 def install(app: Flask) -> None:

@@ -145,7 +145,7 @@ def export_projects(round_id: str):
         out = Path(tmp) / "项目清单.xlsx"
         write_result(stored.output, out, parse_round(stored.input))
         data = out.read_bytes()
-    return _download(data, "项目清单.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(data, "项目清单.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/rounds/<round_id>/report.html")
@@ -155,10 +155,10 @@ def export_report(round_id: str):
 
     stored = _solved(round_id)
     html = render_report(parse_round(stored.input), stored.output, title=stored.row.name)
-    return _download(html.encode("utf-8"), "报告.html", "text/html; charset=utf-8")
+    return download(html.encode("utf-8"), "报告.html", "text/html; charset=utf-8")
 
 
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
+def download(data: bytes, filename: str, mimetype: str) -> Response:
     from urllib.parse import quote
 
     resp = Response(data, mimetype=mimetype)
