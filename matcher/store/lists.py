@@ -45,7 +45,8 @@ def view(row: ListEntry) -> dict:
     return out
 
 
-def _field_problems(kind: str, data: Any) -> list[FieldIssue]:
+def field_problems(kind: str, data: Any) -> list[FieldIssue]:
+    """What is wrong with ``data`` as an entry of ``kind`` by the round contract's rules (references aside)."""
     if not isinstance(data, dict):
         return [FieldIssue("", "must be a JSON object")]
     fields = dict(data)
@@ -64,18 +65,13 @@ def _field_problems(kind: str, data: Any) -> list[FieldIssue]:
     return problems
 
 
-def field_problems(kind: str, data: Any) -> list[FieldIssue]:
-    """The round contract's problems of one entry on its own (no references checked, nothing read)."""
-    return _field_problems(kind, data)
-
-
 def find_row(s: Session, committee_id: str, kind: str, entry_id: str) -> Optional[ListEntry]:
     return s.scalar(select(ListEntry).where(ListEntry.committee_id == committee_id, ListEntry.kind == kind,
                                             ListEntry.entry_id == entry_id))
 
 
 def _check(s: Session, committee_id: str, kind: str, data: Any) -> None:
-    problems = _field_problems(kind, data)
+    problems = field_problems(kind, data)
     if not problems and kind in REFERENCES:
         key, target = REFERENCES[kind]
         ref = data.get(key)
