@@ -89,6 +89,7 @@ def import_preview():
         plan = _plan(name, data, False, None)
     except InputError as exc:  # bad rows (TableError), an unreadable file (SheetReadError)
         return page("import.html", exc.http_status, ready=True, plan=None, problems=_problems(exc), name=name)
+    plan["notes"] = [i18n.message(n, LANG) for n in plan.get("notes", ())]
     return page("import.html", ready=True, plan=plan, problems=[], name=name,
                 data=base64.b64encode(data).decode("ascii"))
 

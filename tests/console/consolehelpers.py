@@ -44,8 +44,8 @@ class Console:
 
 
 def text_of(r) -> str:
-    """The page's text without tags (for 'the page says ...' checks)."""
-    return unescape(re.sub(r"<[^>]+>", " ", r.get_data(as_text=True)))
+    """The page's text without tags, runs of white space as one space (for 'the page says ...' checks)."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", r.get_data(as_text=True))))
 
 
 def committee_id(db, name: str = "西城区党建协调委员会") -> str:
