@@ -39,17 +39,9 @@
     });
   }
 
-  function unitSwitch(sel) {
-    var target = document.getElementById(sel.getAttribute("data-unit-for"));
-    function update() { if (target) { target.textContent = sel.value === "minutes" ? "分钟" : "米"; } }
-    sel.addEventListener("change", update);
-    update();
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-poll]").forEach(poll);
     document.querySelectorAll("[data-select-all]").forEach(selectAll);
     document.querySelectorAll("form[data-confirm]").forEach(confirmSubmit);
-    document.querySelectorAll("[data-unit-for]").forEach(unitSwitch);
   });
 }());
