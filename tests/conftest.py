@@ -31,6 +31,7 @@ SLOW_MODULES = {
     "tests/api/test_api_server.py",        # matcher serve / worker processes, SIGKILL
     "tests/api/test_api_schemathesis.py",  # property-based fuzzing of every operation
     "tests/api/test_api_docs_browser.py",  # headless Chromium
+    "tests/console/test_console_browser.py",  # headless Chromium against matcher serve
     "tests/api/test_api_postgres.py",      # a PostgreSQL server
     "tests/bench/test_parallel.py",        # Dask clusters and forked pools
     "tests/bench/test_side_parts.py",      # time-limited CP-SAT parts

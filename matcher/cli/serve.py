@@ -81,7 +81,7 @@ def serve(host: str, port: int, database_url: str | None, no_worker: bool, demo:
     from sqlalchemy.engine import make_url
 
     shown = make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
-    click.echo(f"matcher API on {base}  (docs {base}/docs, database {shown})", err=True)
+    click.echo(f"matcher API on {base}  (docs {base}/docs, console {base}/console, database {shown})", err=True)
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         server.serve_forever()

@@ -105,12 +105,14 @@ def _scale_bar(scale: float) -> dict:
 
 def _need_marks(rnd: Round, proj: _Projection, served: dict[str, int]) -> list[dict]:
     gmax = rnd.params.max_distance_m
+    names = {c.id: c.name for c in rnd.communities or ()}
     marks = []
     for n in rnd.needs:
         x, y = proj(n.lat, n.lon)
         radius = min(gmax, n.max_distance_m) if n.max_distance_m is not None else gmax
         got = served.get(n.id, 0)
-        tip = (f"需求 {n.id} · 社区 {n.community_id} · {category_zh(n.category)} · 需要 {n.quantity}，"
+        community = names.get(n.community_id) or n.community_id
+        tip = (f"需求 {n.id} · 社区 {community} · {category_zh(n.category)} · 需要 {n.quantity}，"
                f"已满足 {got} · 优先级 {n.priority} · 步行范围 {radius:,.0f} 米")
         marks.append({"cat": n.category, "need": n.id, "x": _f(x), "y": _f(y), "r": _f(radius * proj.scale),
                       "fill": FULL if got >= n.quantity else PART if got > 0 else NONE, "tip": tip})
@@ -243,16 +245,32 @@ def _unmet_rows(rnd: Round, unmet: list[Unmet]) -> list[dict]:
     return rows
 
 
+def _served_and_colours(rnd: Round, projects: list[Project]) -> tuple[dict[str, int], list[str], dict[str, str]]:
+    served: dict[str, int] = defaultdict(int)
+    for p in projects:
+        served[p.need_id] += p.quantity
+    cats = sorted({r.category for r in rnd.resources} | {n.category for n in rnd.needs})
+    return served, cats, {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(cats)}
+
+
+def render_map(rnd: Round, result: Result | dict) -> Markup:
+    """The report's offline SVG map on its own (walking circles, projects, resources, needs), for other pages.
+
+    Presentation attributes only (no inline style or script): a page with
+    ``default-src 'self'`` shows it styled by its own sheet (the ``#map-svg`` rules).
+    """
+    result = as_result(result)
+    served, _cats, cat_color = _served_and_colours(rnd, result.projects)
+    macro = _environment().get_template("map.svg.j2").module.map_svg
+    return Markup(macro(_map_view(rnd, result.projects, served, cat_color)))
+
+
 def render_report(rnd: Round, result: Result | dict, *, title: Optional[str] = None,
                   generated: Optional[str] = None) -> str:
     """The whole report page as text. ``generated`` (a timestamp text) defaults to now."""
     result = as_result(result)
     projects, unmet, k = result.projects, result.unmet, result.kpis
-    served: dict[str, int] = defaultdict(int)
-    for p in projects:
-        served[p.need_id] += p.quantity
-    cats = sorted({r.category for r in rnd.resources} | {n.category for n in rnd.needs})
-    cat_color = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(cats)}
+    served, cats, cat_color = _served_and_colours(rnd, projects)
     status = result.status
     return _environment().get_template("report.html.j2").render(
         csp=Markup(CSP), css=_asset("report.css"), js=_asset("report.js"),

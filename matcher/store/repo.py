@@ -74,6 +74,31 @@ def actor_for_token(db: Database, token: str) -> str:
     return row.actor or f"token {row.id}"
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """A live token's row id, committee and the actor name its events carry."""
+
+    id: int
+    committee_id: str
+    actor: str
+
+
+def token_info(db: Database, token: str) -> Optional[TokenInfo]:
+    """The live token ``token`` (not revoked, not expired), or None: what the console's sign-in keeps."""
+    with db.read() as s:
+        row = s.execute(select(Token.id, Token.committee_id, Token.actor).where(
+            Token.token_hash == hash_token(token), tokens.live())).first()
+    return None if row is None else TokenInfo(row.id, row.committee_id, row.actor or f"token {row.id}")
+
+
+def live_committee_name(db: Database, token_id: int, committee_id: str) -> Optional[str]:
+    """The committee's name while the token of row ``token_id`` exists for it and is live (not revoked,
+    not expired: :func:`matcher.store.tokens.live`), else None."""
+    with db.read() as s:
+        return s.scalar(select(Committee.name).join(Token, Token.committee_id == Committee.id).where(
+            Token.id == token_id, Token.committee_id == committee_id, tokens.live()))
+
+
 # --- rounds ----------------------------------------------------------------
 
 def status_of_document(doc: dict) -> str:

@@ -6,7 +6,8 @@
 - :mod:`.whatif`: ``POST /api/v1/whatif``;
 - :mod:`.ops`: health, readiness, metrics (:mod:`.metrics`), the OpenAPI document and the docs page;
 - :mod:`.problems`: every error as ``application/problem+json``;
-- :mod:`.hygiene`: security and cache headers, the docs page's CSP, CORS.
+- :mod:`.hygiene`: security and cache headers, the docs page's CSP, CORS;
+- the committee console at ``/console`` (:mod:`matcher.console`) is installed here too.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from .. import console
 from ..store import Database, migrate
 from . import config, hygiene, metrics, problems
 from .bans import bp as bans_bp
@@ -40,6 +42,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     metrics.install(app)
     for bp in (rounds_bp, whatif_bp, ops_bp, lists_import_bp, lists_bp, cycle_bp, bans_bp):
         app.register_blueprint(bp)
+    console.install(app)
     if app.config["RUN_WORKER"]:
         from ..worker import WorkerSettings, start_in_thread
         app.extensions["matcher_worker"] = start_in_thread(db, WorkerSettings.from_config(app.config))

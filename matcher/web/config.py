@@ -43,10 +43,13 @@ DEFAULTS: dict[str, Any] = {
     "AUTH_FAILURE_LIMIT": 20,    # failed authentications of one client address per window before 429 (0: no limit)
     "AUTH_FAILURE_WINDOW_S": 60.0,  # ... the window, in seconds
     "TRUSTED_PROXIES": "",       # proxies whose X-Forwarded-For names the client: addresses, networks, "unix"
+    "SECRET_KEY": "",            # console sessions' signing key (unset: a random key kept beside the database)
+    "COOKIE_SECURE": False,      # console session cookie only over HTTPS (set true behind TLS)
 }
 # key -> (type, smallest allowed value); strings have no minimum
 _RULES: dict[str, tuple[type, Optional[float]]] = {
     "DATABASE_URL": (str, None), "METRICS_TOKEN": (str, None), "CORS_ORIGINS": (str, None), "RUN_WORKER": (bool, None),
+    "SECRET_KEY": (str, None), "COOKIE_SECURE": (bool, None),
     "MAX_BODY_MB": (float, 0.001), "SYNC_MAX_PAIRS": (int, 0), "SYNC_MAX_BODY_KB": (int, 0),
     "SYNC_BUDGET_S": (float, 0), "SOLVER_WORKERS": (int, 0), "POLL_S": (float, 0.001), "LEASE_S": (float, 0.1),
     "HEARTBEAT_S": (float, 0.01), "MAX_ATTEMPTS": (int, 1), "PAGE_SIZE": (int, 1),

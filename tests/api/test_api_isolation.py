@@ -1,5 +1,6 @@
-"""Tenant isolation, generated from the app's URL map: every route taking a round id answers 404
-to another committee's token, for every method, and changes nothing."""
+"""Tenant isolation, generated from the app's URL map: every API route taking a round id answers 404
+to another committee's token, for every method, and changes nothing (the console's routes, signed in
+by session, have their matrix in tests/console/test_console_isolation.py)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from apihelpers import verify_output  # noqa: F401  (keeps helpers importable in
 def id_routes(app) -> list[tuple[str, str]]:
     out = []
     for rule in app.url_map.iter_rules():
-        if "round_id" in rule.arguments:
+        if "round_id" in rule.arguments and rule.rule.startswith("/api/"):
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 out.append((rule.rule, method))
     return out

@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 6. persistence and background work
     ("matcher.store", "matcher.worker"),
     # 7. the HTTP API and console
-    ("matcher.web",),
+    ("matcher.web", "matcher.console"),
     # 8. the command line, and the package's public face
     ("matcher.cli", "matcher"),
 ]
