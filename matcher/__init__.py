@@ -16,7 +16,7 @@ from .version import __version__
 _EXPORTS = {
     "DocumentError": "errors", "InputError": "errors", "InternalError": "errors", "MatcherError": "errors",
     "FieldIssue": "errors", "RoundValidationError": "errors", "UnsupportedSolverError": "errors",
-    "VerificationError": "errors", "Status": "problem", "RoundResult": "service", "prepare": "service",
+    "VerificationError": "errors", "Status": "problem", "StopReason": "problem", "RoundResult": "service", "prepare": "service",
     "solve_prepared": "service", "solve_round": "service", "parse_round": "validation",
     "validate_round": "validation",
 }

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .problem import Problem
+from .problem import Problem, rank_in_runs
 from .tables import RoundTables
 
 
@@ -35,20 +35,11 @@ class LockConflict(NamedTuple):
     limit: int  # capacity, quantity, max_projects; for all_or_nothing the most the need can reach
 
 
-def _sums(p: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Locked quantity per resource, per need, and locked projects per provider."""
-    lk = p.locked
-    used = np.bincount(p.pair_res[lk], weights=p.pair_lock[lk], minlength=p.cap.size).astype(np.int64)
-    got = np.bincount(p.pair_need[lk], weights=p.pair_lock[lk], minlength=p.qty.size).astype(np.int64)
-    projects = np.bincount(p.group[p.pair_res[lk]], minlength=p.group_limit.size).astype(np.int64)
-    return used, got, projects
-
-
 def lock_conflicts(p: Problem) -> list[LockConflict]:
     """Every lock conflict of a problem (empty when the locks may all hold)."""
     if not p.locked.any():
         return []
-    used, got, projects = _sums(p)
+    used, got, projects = p.locked_load()
     out = [LockConflict("resource", int(i), int(used[i]), int(p.cap[i])) for i in np.flatnonzero(used > p.cap)]
     out += [LockConflict("need", int(j), int(got[j]), int(p.qty[j])) for j in np.flatnonzero(got > p.qty)]
     over = (p.group_limit >= 0) & (projects > p.group_limit)
@@ -63,7 +54,7 @@ def _aon_reach(p: Problem, used: np.ndarray, got: np.ndarray, projects: np.ndarr
     """Per need, an upper bound on what it can reach around its locks; only
     all-or-nothing needs with locks short of their quantity get a value below it."""
     reach = np.maximum(p.qty, got)
-    partly = p.aon & (got > 0) & (got < p.qty)
+    partly = p.partly_served(got)
     if not partly.any():
         return reach
     sel = np.flatnonzero(~p.locked & partly[p.pair_need])
@@ -75,9 +66,7 @@ def _aon_reach(p: Problem, used: np.ndarray, got: np.ndarray, projects: np.ndarr
     order = np.lexsort((-hi, p.group[res], need))
     res, need, hi = res[order], need[order], hi[order]
     key = need.astype(np.int64) * max(1, p.group_limit.size) + p.group[res]
-    run_start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
-    rank = np.arange(key.size) - np.repeat(run_start, np.diff(np.r_[run_start, key.size]))
-    keep = rank < slots[p.group[res]]
+    keep = rank_in_runs(key) < slots[p.group[res]]
     add = np.bincount(need[keep], weights=hi[keep], minlength=p.qty.size).astype(np.int64)
     reach[partly] = got[partly] + add[partly]
     return reach

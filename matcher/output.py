@@ -122,9 +122,9 @@ def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> Re
     if t.round.params.priority_aging is not None:
         _show_priorities(t, doc["projects"], doc["unmet"])
     doc["kpis"] = kpis(t, pairs, x)
-    if "fairness_mode" in sol.stats:
-        doc["fairness"] = fairness_block(t, pairs, x, sol.stats["fairness_mode"], sol.served_value,
-                                         sol.stats["value_without_fairness"])
+    if sol.stats.fairness_mode is not None:
+        doc["fairness"] = fairness_block(t, pairs, x, sol.stats.fairness_mode, sol.served_value,
+                                         sol.stats.value_without_fairness)
     if t.has_previous:
         doc["churn"] = block
     doc["stats"] = stats

@@ -1,8 +1,10 @@
 """Where the independent parts of a round are solved: here, or on a Dask cluster.
 
-:mod:`matcher.solvers.auto` splits a round into parts that share nothing and
+:mod:`matcher.solvers.plan` splits a round into parts that share nothing and
 packs them into a fixed list of tasks (a function of the round only, never of
-the number of workers). A *runner* maps the task function over that list:
+the number of workers). :func:`map_tasks` runs such a list where
+:func:`choose` alone decides: on forked local processes (:func:`local_map`)
+or through a *runner*, which maps the task function over that list:
 
 * :class:`SerialRunner` (the default) solves the tasks one after the other in
   this process;
@@ -117,6 +119,27 @@ def choose(runner: SerialRunner, n_items: int, total_cost: float, workers: int) 
     if n_items > 1 and cores > 1 and local_pool_allowed() and total_cost >= FORK_MIN_COST:
         return "fork"
     return "serial"
+
+
+def map_tasks(fn: Callable[[Any], Any], items: Sequence[Any], costs: Sequence[float], workers: int,
+              here: Optional[Callable[[Any], Any]] = None,
+              say: Optional[Callable[[str], None]] = None) -> list[Any]:
+    """``[fn(item) for item in items]``, run where :func:`choose` says for them: on the current
+    Dask runner, on forked processes of this machine (:func:`local_map`, shared out by
+    ``costs``), or here one after the other, by ``here`` when given (it may use what cannot go
+    to another process, such as a progress callback). ``say`` is told where they run."""
+    runner = current()
+    mode = choose(runner, len(items), float(sum(costs)), workers)
+    if mode == "dask":
+        if say is not None:
+            say(f"{len(items)} tasks on {runner.workers} workers")
+        return runner.map(fn, items)
+    if mode == "fork":
+        cores = min(workers or os.cpu_count() or 1, len(items))
+        if say is not None:
+            say(f"{len(items)} tasks on {cores} local processes")
+        return local_map(fn, items, cores, costs=costs)
+    return [(here or fn)(item) for item in items]
 
 
 def lpt_shares(costs: Sequence[float], workers: int) -> list[list[int]]:

@@ -4,7 +4,16 @@ Solvers never see ids or JSON: a :class:`Problem` is integer arrays over
 resources (``cap``, ``min_qty``, ``group``), needs (``qty``, ``weight``,
 ``aon``), provider groups (``group_limit``) and candidate pairs (``pair_res``,
 ``pair_need``, ``pair_dist``, ``pair_lock``). A :class:`Solution` is one
-integer quantity per pair plus a :class:`Status`.
+integer quantity per pair plus a :class:`Status` (what was found), a
+:class:`StopReason` (why the solver stopped) and typed :class:`SolverStats`.
+
+The helpers every solver shares live on :class:`Problem`: what a pair can
+carry (:meth:`Problem.pair_hi`, :meth:`Problem.usable`), loads and the locks'
+load, projects per provider (:meth:`Problem.group_count`), the per-provider
+group-by against ``max_projects`` (:meth:`Problem.beyond_limit`), the rule
+check of a result (:meth:`Problem.is_feasible`), the independent parts of the
+round (:meth:`Problem.parts`, from :func:`components`) and a part as a
+problem of its own (:meth:`Problem.compact`).
 
 Optional levels: ``pair_prev`` (quantity of each pair in the previous plan,
 ``None`` = no previous plan; ``prev_outside`` = previous units on pairs that are
@@ -58,6 +67,21 @@ class Status(str, enum.Enum):
         return self.value
 
 
+class StopReason(str, enum.Enum):
+    """Why a solver stopped, kept apart from what it found (:class:`Status`), as Pyomo keeps its
+    ``TerminationCondition`` apart from the solution status. ``optimal`` goes with ``proven`` and
+    ``infeasible`` with ``infeasible``; a ``feasible`` or ``unknown`` result names the limit that ended it."""
+
+    PROVEN = "proven"  # the result is proven optimal on every level
+    INFEASIBLE = "infeasible"  # proven: no result satisfies the rules
+    TIME_LIMIT = "time_limit"  # the time limit ended the search before a proof
+    CANCELLED = "cancelled"  # a stop request (``SolveOptions.should_stop``) ended it
+    HEURISTIC = "heuristic"  # the method proves nothing: it ends with its own result (greedy)
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     cap: np.ndarray  # int64 [n_res]
@@ -95,6 +119,25 @@ class Problem:
             self.__dict__["_pair_hi"] = hi  # frozen dataclass: a cache beside the fields
         return hi
 
+    def usable(self) -> np.ndarray:
+        """Pairs that can carry units: free pairs with room for a lot, and locked pairs."""
+        return (self.pair_hi() > 0) | self.locked
+
+    def group_count(self, pairs=slice(None)) -> np.ndarray:
+        """Pairs (a mask or indices) per provider group; with the pairs that carry units, its projects."""
+        return np.bincount(self.group[self.pair_res[pairs]], minlength=self.group_limit.size).astype(np.int64)
+
+    def beyond_limit(self, order: np.ndarray) -> np.ndarray:
+        """The group-by of the provider limits: for pair indices ``order`` sorted by provider group
+        (best first within each group), whether each comes after its provider's ``max_projects``."""
+        go = self.group[self.pair_res[order]]
+        limit = self.group_limit[go]
+        return (limit >= 0) & (rank_in_runs(go) >= limit)
+
+    def partly_served(self, got: np.ndarray) -> np.ndarray:
+        """All-or-nothing needs that ``got`` (units per need) serves in part only."""
+        return self.aon & (got > 0) & (got < self.qty)
+
     def restrict(self, pairs: np.ndarray) -> Problem:
         """The same resources and needs with only the given pairs (indices or mask)."""
         prev = None if self.pair_prev is None else self.pair_prev[pairs]
@@ -111,8 +154,7 @@ class Problem:
         their locks already give (a target of 0, or one the locks meet, never binds)."""
         if self.group_target is None:
             return np.zeros(self.group_limit.size, dtype=bool)
-        locked_projects = np.bincount(self.group[self.pair_res[self.locked]], minlength=self.group_limit.size)
-        return self.group_target > locked_projects
+        return self.group_target > self.group_count(self.locked)
 
     def churn(self, x: np.ndarray) -> int:
         """Units added plus units removed against the previous plan (0 without one)."""
@@ -124,14 +166,11 @@ class Problem:
         """Projects missing to reach the providers' targets (0 without targets)."""
         if self.group_target is None:
             return 0
-        projects = np.bincount(self.group[self.pair_res[np.asarray(x) > 0]], minlength=self.group_limit.size)
-        return int(np.maximum(0, self.group_target - projects).sum())
+        return int(np.maximum(0, self.group_target - self.group_count(np.asarray(x) > 0)).sum())
 
     def binding_groups(self) -> np.ndarray:
         """Provider groups whose project limit can actually bind (more pairs than the limit)."""
-        usable = (self.pair_hi() > 0) | self.locked
-        counts = np.bincount(self.group[self.pair_res[usable]], minlength=self.group_limit.size)
-        return (self.group_limit >= 0) & (counts > self.group_limit)
+        return (self.group_limit >= 0) & (self.group_count(self.usable()) > self.group_limit)
 
     def side_constrained_pairs(self) -> np.ndarray:
         """Pairs whose feasibility or objective needs more than capacities: a binding
@@ -149,8 +188,7 @@ class Problem:
     def locked_load(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What the locks take: units per resource, units per need, projects per provider group."""
         lk = self.locked
-        return (self.res_load(self.pair_lock, lk), self.need_load(self.pair_lock, lk),
-                np.bincount(self.group[self.pair_res[lk]], minlength=self.group_limit.size).astype(np.int64))
+        return self.res_load(self.pair_lock, lk), self.need_load(self.pair_lock, lk), self.group_count(lk)
 
     def res_load(self, x: np.ndarray, pairs=slice(None)) -> np.ndarray:
         """Units of ``x`` (over the given pairs) per resource."""
@@ -172,10 +210,9 @@ class Problem:
         if (x[lk] != self.pair_lock[lk]).any() or (x[on & ~lk] < self.min_qty[self.pair_res[on & ~lk]]).any():
             return False
         got = self.need_load(x)
-        if (self.res_load(x) > self.cap).any() or (got > self.qty).any() or (self.aon & (got > 0) & (got < self.qty)).any():
+        if (self.res_load(x) > self.cap).any() or (got > self.qty).any() or self.partly_served(got).any():
             return False
-        projects = np.bincount(self.group[self.pair_res[on]], minlength=self.group_limit.size)
-        return not ((self.group_limit >= 0) & (projects > self.group_limit)).any()
+        return not ((self.group_limit >= 0) & (self.group_count(on) > self.group_limit)).any()
 
     def levels(self, x: np.ndarray) -> tuple[int, int, int, int]:
         """(served value, churn, shortfall, total distance) of ``x``: the key compared lexicographically
@@ -193,6 +230,48 @@ class Problem:
         reach = np.bincount(self.pair_need, weights=self.pair_hi(), minlength=self.qty.size).astype(np.int64)
         return int(np.dot(self.weight, np.minimum(self.qty, reach)))
 
+    def parts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The independent parts of the problem: a part label per pair (-1 for pairs that can never
+        carry anything) and, per part, whether it holds a side rule (so min-cost flow cannot model it).
+
+        Parts are the connected components of the graph whose edges are the usable pairs and, for
+        providers whose limit or target can bind, resource-provider links. Parts share nothing, so
+        the lexicographic optimum is the sum of the parts' optima. They are numbered in the order of
+        their smallest node (as ``np.unique(..., return_inverse=True)`` would)."""
+        label = np.full(self.n_pairs, -1, dtype=np.int64)
+        idx = np.flatnonzero(self.usable())
+        if idx.size == 0:
+            return label, np.zeros(0, dtype=bool)
+        nr, nn, ng = self.cap.size, self.qty.size, self.group_limit.size
+        ri, nj = self.pair_res[idx], self.pair_need[idx]
+        binding = self.binding_groups() | self.target_groups()
+        res_in = np.unique(ri)
+        res_bind = res_in[binding[self.group[res_in]]]
+        rows = np.concatenate([ri, res_bind])
+        cols = np.concatenate([nr + nj, nr + nn + self.group[res_bind]])
+        node_label = components(nr + nn + ng, rows, cols)
+        lut = np.full(int(node_label.max()) + 1, -1, dtype=np.int64)
+        used = np.unique(node_label[res_in])
+        lut[used] = np.arange(used.size)
+        label[idx] = lut[node_label[ri]]
+        side = np.zeros(used.size, dtype=bool)
+        side[label[idx][self.side_constrained_pairs()[idx]]] = True
+        return label, side
+
+    def compact(self, sel: np.ndarray) -> Problem:
+        """The pairs ``sel`` as a problem of their own: only the resources, needs and providers they
+        touch, renumbered in their original order (so every solver sees the same network as over
+        :meth:`restrict`, only smaller to ship to another process)."""
+        res, r_loc = np.unique(self.pair_res[sel], return_inverse=True)
+        need, n_loc = np.unique(self.pair_need[sel], return_inverse=True)
+        grp, g_loc = np.unique(self.group[res], return_inverse=True)
+        return Problem(cap=self.cap[res], min_qty=self.min_qty[res], group=g_loc.astype(np.int32),
+                       group_limit=self.group_limit[grp], qty=self.qty[need], weight=self.weight[need],
+                       aon=self.aon[need], pair_res=r_loc.astype(np.int32), pair_need=n_loc.astype(np.int32),
+                       pair_dist=self.pair_dist[sel], pair_lock=self.pair_lock[sel],
+                       pair_prev=None if self.pair_prev is None else self.pair_prev[sel],
+                       group_target=None if self.group_target is None else self.group_target[grp])
+
 
 @dataclass
 class SolveOptions:
@@ -207,6 +286,30 @@ class SolveOptions:
             self.progress(message)
 
 
+@dataclass(frozen=True)
+class SolverStats:
+    """What a solver reports about its run besides the result; ``None`` (or ``()``): not reported.
+
+    The output document's ``stats`` block copies ``components``, ``components_flow`` and
+    ``components_cpsat``; its ``fairness`` block reads ``fairness_mode`` and
+    ``value_without_fairness`` (:func:`matcher.output.build_output`)."""
+
+    seconds: Optional[float] = None  # the whole solve (greedy, auto)
+    build_seconds: Optional[float] = None  # building the model (flow, cpsat)
+    solve_seconds: Optional[float] = None  # the min-cost flow itself (flow)
+    level_seconds: tuple[float, ...] = ()  # each objective stage, in order (cpsat, fairness)
+    components: Optional[int] = None  # auto: independent parts; flow: connected components of its network
+    components_flow: Optional[int] = None  # auto: parts planned for min-cost flow
+    components_cpsat: Optional[int] = None  # auto: parts planned for CP-SAT
+    flow_tasks: Optional[int] = None  # auto: min-cost flow calls
+    cpsat_passes: Optional[int] = None  # auto: passes over the CP-SAT parts (revisits included)
+    value_without_fairness: Optional[int] = None  # fairness: the plain solve's served value V*
+    fairness_mode: Optional[str] = None  # fairness: "maxmin" or "leximin"
+
+
+_STOP_OF = {Status.OPTIMAL: StopReason.PROVEN, Status.INFEASIBLE: StopReason.INFEASIBLE}
+
+
 @dataclass
 class Solution:
     status: Status
@@ -217,18 +320,28 @@ class Solution:
     served_quantity: int = 0
     bound_served_value: Optional[int] = None
     message: str = ""
-    stats: dict = field(default_factory=dict)
+    stats: SolverStats = field(default_factory=SolverStats)
+    stop: Optional[StopReason] = None  # None: the one an optimal or infeasible status implies
+
+    def __post_init__(self) -> None:
+        implied = _STOP_OF.get(self.status)
+        if self.stop is None:
+            if implied is None:
+                raise ValueError(f"a {self.status} solution needs the reason its solver stopped")
+            self.stop = implied
+        elif (implied is not None or self.stop in _STOP_OF.values()) and self.stop is not implied:
+            raise ValueError(f"a {self.status} solution cannot have stopped as {self.stop}")
 
     @classmethod
     def of(cls, problem: Problem, status: Status, x: np.ndarray, solver: str, bound: Optional[int] = None,
-           message: str = "", **stats) -> Solution:
+           message: str = "", stop: Optional[StopReason] = None, stats: Optional[SolverStats] = None) -> Solution:
         x = np.asarray(x, dtype=np.int64)
         v, d, q = problem.objective(x)
         if status is Status.OPTIMAL:
             bound = v
-        return cls(status, x, solver, v, d, q, bound, message, dict(stats))
+        return cls(status, x, solver, v, d, q, bound, message, stats or SolverStats(), stop)
 
     @classmethod
-    def empty(cls, problem: Problem, status: Status, solver: str, message: str = "") -> Solution:
-        return cls(status, np.zeros(problem.n_pairs, dtype=np.int64), solver, 0, 0, 0, None, message)
-
+    def empty(cls, problem: Problem, status: Status, solver: str, message: str = "",
+              stop: Optional[StopReason] = None) -> Solution:
+        return cls(status, np.zeros(problem.n_pairs, dtype=np.int64), solver, 0, 0, 0, None, message, stop=stop)

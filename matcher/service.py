@@ -157,9 +157,7 @@ def _solve(prep: Prepared, name: str, options: SolveOptions) -> Solution:
 
     left = replace(options, time_limit_s=max(0.1, options.time_limit_s - (time.perf_counter() - t0)), hint=None)
     spec = fairness.FairnessSpec(fair.mode, fair.ratio())
-    out = fairness.solve(problem, t.need_comm, len(t.communities), spec, sol, left)
-    out.stats["fairness_mode"] = fair.mode
-    return out
+    return fairness.solve(problem, t.need_comm, len(t.communities), spec, sol, left)
 
 
 def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s: Optional[float] = None,
@@ -191,9 +189,10 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
         "providers": t.n_prov, "resources": t.n_res, "needs": t.n_need,
         "candidate_pairs": int((~pairs.locked).sum()), "locked_pairs": int(pairs.locked.sum()),
     }
-    for key in ("components", "components_flow", "components_cpsat"):
-        if key in sol.stats:
-            stats[key] = sol.stats[key]
+    for key, value in (("components", sol.stats.components), ("components_flow", sol.stats.components_flow),
+                       ("components_cpsat", sol.stats.components_cpsat)):
+        if value is not None:
+            stats[key] = value
     result = build_output(t, pairs, sol, stats)
     result.round_sha256 = round_digest(prep.round)
     t3 = time.perf_counter()
@@ -224,7 +223,7 @@ def solve_part(prep: Prepared, part: np.ndarray, x: np.ndarray, solver: str, opt
     sub = solvers.get(solver)(prep.problem.restrict(part), options)
     full = x.copy()
     full[part] = sub.x
-    sol = Solution.of(prep.problem, sub.status, full, sub.solver, message=sub.message)
+    sol = Solution.of(prep.problem, sub.status, full, sub.solver, message=sub.message, stop=sub.stop)
     if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
         on = full > 0
         violations = verify(prep.tables, prep.pairs.res[on], prep.pairs.need[on], full[on],

@@ -17,7 +17,6 @@ import numpy as np
 
 from ..problem import Problem, SolveOptions, Status, components
 from ..solvers import cpsat
-from ..solvers.auto import compact
 
 
 @dataclass
@@ -62,7 +61,7 @@ def resolve_part(p: Problem, x_old: np.ndarray, seeds: np.ndarray, time_limit_s:
     """Re-solve the part of ``seeds`` in the extended problem ``p`` (stored ``x_old`` on its first pairs)."""
     x = np.r_[x_old, np.zeros(p.n_pairs - x_old.size, dtype=np.int64)]
     part = np.flatnonzero(part_of(p, seeds))
-    sub = cpsat.solve(compact(p, part), SolveOptions(time_limit_s=time_limit_s, workers=1))
+    sub = cpsat.solve(p.compact(part), SolveOptions(time_limit_s=time_limit_s, workers=1))
     inside = np.zeros(p.n_pairs, dtype=bool)
     inside[part] = True
     before = p.objective(np.where(inside, x, 0))

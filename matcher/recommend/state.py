@@ -70,9 +70,8 @@ class RecommendState:
         side_need[p.pair_need[side]] = True
         binding = p.binding_groups()
         side_res |= binding[p.group]
-        usable = (p.pair_hi() > 0) | p.locked
-        group_pairs = np.bincount(p.group[p.pair_res[usable]], minlength=p.group_limit.size)
-        return cls(prep, x, side, side_res, side_need, net, p.res_load(x), group_pairs, ItemContext(prep.round))
+        return cls(prep, x, side, side_res, side_need, net, p.res_load(x), p.group_count(p.usable()),
+                   ItemContext(prep.round))
 
 
 def side_parts(p: Problem) -> np.ndarray:

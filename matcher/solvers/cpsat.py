@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SolverFailed
-from ..problem import Problem, Solution, SolveOptions, Status
+from ..problem import Problem, Solution, SolveOptions, SolverStats, Status, StopReason
 
 NAME = "cpsat"
 DETERMINISTIC_PAIRS = 5000  # parts up to this many pairs run single-worker by default
@@ -79,7 +79,7 @@ def _quantities(m, p: Problem):
         "dist": p.pair_dist, "weight": p.weight[p.pair_need], "hi": hi, "lock": p.pair_lock,
         "minq": np.where(lk, 0, p.min_qty[p.pair_res]),
     })
-    f = frame.iloc[np.flatnonzero((hi > 0) | lk)]
+    f = frame.iloc[np.flatnonzero(p.usable())]
     x = m.new_int_var_series("x", f.index, lower_bounds=pd.Series(f["lock"].to_numpy(), index=f.index),
                              upper_bounds=f["hi"])
     return f, x
@@ -215,7 +215,7 @@ def _run_stages(m, runner: _Runner, p: Problem, x, stages: list, t0: float) -> S
     """Optimize the levels one after the other, each fixed at its optimum before the next;
     a level not proven ends the solve with ``feasible`` and the best result so far."""
     built = time.perf_counter()
-    seconds: dict[str, float] = {"build_seconds": built - t0}
+    levels: list[float] = []  # seconds of each stage
     best_x, best_value = None, None
     for k, (name, expr, sense) in enumerate(stages):
         (m.maximize if sense < 0 else m.minimize)(expr)
@@ -225,28 +225,35 @@ def _run_stages(m, runner: _Runner, p: Problem, x, stages: list, t0: float) -> S
                 m.add_hint(xv, int(h))
         began = time.perf_counter()
         st = runner.run(f"level {k + 1} ({name})")
-        seconds[f"level{k + 1}_seconds"] = time.perf_counter() - began
+        levels.append(time.perf_counter() - began)
+        stats = SolverStats(build_seconds=built - t0, level_seconds=tuple(levels))
         if k == 0 and st in (Status.INFEASIBLE, Status.UNKNOWN):
             msg = ("the locks cannot all hold together" if st is Status.INFEASIBLE
                    else f"{runner.why()} before any result was found")
-            return Solution.empty(p, st, NAME, msg)
+            return Solution.empty(p, st, NAME, msg, stop=None if st is Status.INFEASIBLE else _stop_reason(runner))
         if st is not Status.OPTIMAL:
             if k == 0:
                 bound = int(math.floor(runner.solver.best_objective_bound + 1e-6))
-                return Solution.of(p, Status.FEASIBLE, runner.values(), NAME, bound=bound,
-                                   message=f"{runner.why()} before the served value was proven", **seconds)
+                return Solution.of(p, Status.FEASIBLE, runner.values(), NAME, bound=bound, stop=_stop_reason(runner),
+                                   message=f"{runner.why()} before the served value was proven", stats=stats)
             found = runner.values() if st is Status.FEASIBLE else best_x
             if _key(p, found) > _key(p, best_x):
                 found = best_x
-            return Solution.of(p, Status.FEASIBLE, found, NAME, bound=best_value, message=(
+            return Solution.of(p, Status.FEASIBLE, found, NAME, bound=best_value, stop=_stop_reason(runner), message=(
                 f"{', '.join(s[0] for s in stages[:k])} proven; {runner.why()} before the {name} was proven minimal"),
-                **seconds)
+                stats=stats)
         best_x = runner.values()
         optimum = int(round(runner.solver.objective_value))
         if k == 0:
             best_value = optimum
         m.add(expr >= optimum if sense < 0 else expr <= optimum)
-    return Solution.of(p, Status.OPTIMAL, best_x, NAME, **seconds)
+    return Solution.of(p, Status.OPTIMAL, best_x, NAME,
+                       stats=SolverStats(build_seconds=built - t0, level_seconds=tuple(levels)))
+
+
+def _stop_reason(runner: _Runner) -> StopReason:
+    """Why a level ended unproven: a stop request, else the time limit (as :meth:`_Runner.why` says)."""
+    return StopReason.CANCELLED if runner.stop_requested() else StopReason.TIME_LIMIT
 
 
 def _key(p: Problem, x: np.ndarray) -> tuple:

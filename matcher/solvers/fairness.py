@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
 
-from ..problem import Problem, Solution, SolveOptions, Status
+from ..problem import Problem, Solution, SolveOptions, Status, StopReason
 from . import cpsat
 
 NAME = "cpsat"
@@ -142,8 +142,21 @@ def solve(p: Problem, need_comm: np.ndarray, n_comm: int, spec: FairnessSpec, ba
     status = Status.OPTIMAL if proven else (Status.FEASIBLE if sol.status is not Status.UNKNOWN else sol.status)
     message = sol.message or ("" if proven else "fairness not proven: the plain optimum or a fairness check "
                                                 "was stopped by the time limit")
+    stats = replace(sol.stats, value_without_fairness=v_star, fairness_mode=spec.mode)
     return Solution.of(p, status, sol.x, NAME, bound=base.bound_served_value if not proven else None,
-                       message=message, value_without_fairness=v_star, **sol.stats)
+                       message=message, stop=None if proven else _stop_reason(model, sol, base), stats=stats)
+
+
+_LIMITS = (StopReason.CANCELLED, StopReason.TIME_LIMIT, StopReason.HEURISTIC)
+
+
+def _stop_reason(model: _Model, sol: Solution, base: Solution) -> StopReason:
+    """Why an unproven fairness result stopped: the later levels' limit, else the plain solve's,
+    else (a fairness check left undecided) a stop request or the time limit."""
+    for s in (sol, base):
+        if s.stop in _LIMITS:
+            return s.stop
+    return StopReason.CANCELLED if model.runner.stop_requested() else StopReason.TIME_LIMIT
 
 
 def _later_levels(model: _Model, p: Problem, hint: np.ndarray, t0: float) -> Solution:

@@ -29,7 +29,7 @@ from typing import Optional
 
 import numpy as np
 from ..errors import NotApplicable, SolverFailed
-from ..problem import Problem, Solution, SolveOptions, Status, components as graph_components
+from ..problem import Problem, Solution, SolveOptions, SolverStats, Status, components as graph_components
 
 NAME = "flow"
 _SAFE = 1 << 62
@@ -136,7 +136,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     hi = np.where(p.pair_hi() > 0, np.minimum(cap_left[p.pair_res], qty_left[p.pair_need]), 0)
     arcs = np.flatnonzero(~lk & (hi > 0))
     if arcs.size == 0:
-        return Solution.of(p, Status.OPTIMAL, x, NAME, seconds=time.perf_counter() - t0)
+        return Solution.of(p, Status.OPTIMAL, x, NAME, stats=SolverStats(seconds=time.perf_counter() - t0))
 
     net = _network(p, arcs, hi[arcs], cap_left, qty_left)
     tails, heads, caps, costs, nr, nn, keep, supply, n_components = net
@@ -153,5 +153,5 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         raise SolverFailed(NAME, f"min-cost flow ended with status {getattr(status, 'name', status)}")
     x[arcs] = mcf.flows(all_arcs[nr: nr + arcs.size])
     x[arcs[keep]] += mcf.flows(all_arcs[nr + arcs.size: nr + arcs.size + keep.size])
-    return Solution.of(p, Status.OPTIMAL, x, NAME, build_seconds=built - t0, solve_seconds=solved - built,
-                       components=n_components)
+    return Solution.of(p, Status.OPTIMAL, x, NAME, stats=SolverStats(
+        build_seconds=built - t0, solve_seconds=solved - built, components=n_components))

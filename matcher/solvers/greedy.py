@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from ..problem import Problem, Solution, SolveOptions, Status
+from ..problem import Problem, Solution, SolveOptions, SolverStats, Status, StopReason
 
 NAME = "greedy"
 
@@ -27,7 +27,7 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
     free = np.flatnonzero(~lk)
     if free.size == 0:  # only locks: still refuse a locked all-or-nothing need left partly served
         got = p.need_load(x)
-        return None if (p.aon & (got > 0) & (got < p.qty)).any() else x
+        return None if p.partly_served(got).any() else x
     # pairs grouped by need, nearest first; needs by weight desc then index
     fneed = p.pair_need[free]
     order = free[np.lexsort((p.pair_res[free], p.pair_dist[free], fneed, -p.weight[fneed]))]
@@ -71,8 +71,7 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
                 proj[group[i]] -= 1
     x = np.asarray(xs, dtype=np.int64)
     # a locked all-or-nothing need left partly served cannot be rolled back
-    got = p.need_load(x)
-    if (p.aon & (got > 0) & (got < p.qty)).any():
+    if p.partly_served(p.need_load(x)).any():
         return None
     return x
 
@@ -82,6 +81,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     x = greedy_quantities(problem)
     if x is None:
         return Solution.empty(problem, Status.UNKNOWN, NAME,
-                              "greedy could not complete the locked all-or-nothing needs; try cpsat")
+                              "greedy could not complete the locked all-or-nothing needs; try cpsat",
+                              stop=StopReason.HEURISTIC)
     return Solution.of(problem, Status.FEASIBLE, x, NAME, bound=problem.value_upper_bound(),
-                       seconds=time.perf_counter() - t0)
+                       stop=StopReason.HEURISTIC, stats=SolverStats(seconds=time.perf_counter() - t0))

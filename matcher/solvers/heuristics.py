@@ -4,7 +4,7 @@
 problem whose flow optimum bounds the served value); :func:`repair` makes any
 relaxed or rounded result feasible; :func:`reflow` and :func:`polish`
 re-optimize around a feasible result by flow. Used by
-:func:`matcher.solvers.auto.cpsat_part` for large parts.
+:func:`matcher.solvers.side.solve_side` for large parts.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import NotApplicable
-from ..problem import Problem, SolveOptions, Status, rank_in_runs
+from ..problem import Problem, SolveOptions, Status
 from . import flow
 from .greedy import greedy_quantities
 
@@ -37,13 +37,8 @@ def repair(p: Problem, x_relaxed: np.ndarray) -> Optional[np.ndarray]:
         g = p.group[p.pair_res[on]]
         score = p.weight[p.pair_need[on]] * keep[on]
         order = on[np.lexsort((p.pair_dist[on], -score, free[on], g))]
-        go = p.group[p.pair_res[order]]
-        rank = rank_in_runs(go)
-        limit = p.group_limit[go]
-        over = (limit >= 0) & (rank >= limit) & free[order]
-        keep[order[over]] = 0
-    got = p.need_load(keep)
-    partial = p.aon & (got > 0) & (got < p.qty)
+        keep[order[p.beyond_limit(order) & free[order]]] = 0
+    partial = p.partly_served(p.need_load(keep))
     keep[partial[p.pair_need] & free] = 0
     fixed = Problem(p.cap, p.min_qty, p.group, p.group_limit, p.qty, p.weight, p.aon, p.pair_res, p.pair_need,
                     p.pair_dist, np.where(free, keep, p.pair_lock))
@@ -67,9 +62,10 @@ def reflow(p: Problem, x: np.ndarray) -> Optional[np.ndarray]:
 
 
 def better(p: Problem, a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """The lexicographically better of two results (value, then churn, shortfall, distance);
+    ``a`` on a tie, the other when one is ``None``."""
     if a is None or b is None:
         return b if a is None else a
-    """The lexicographically better of two results (value, then churn, shortfall, distance)."""
     va, ca, sa, da = p.levels(a)
     vb, cb, sb, db = p.levels(b)
     return a if (va, -ca, -sa, -da) >= (vb, -cb, -sb, -db) else b

@@ -94,9 +94,8 @@ def solve_lp(p: Problem, cols: Optional[np.ndarray] = None, tie_break: float = 0
     ``None`` when HiGHS does not reach the optimum (time limit, numerics)."""
     t0 = time.perf_counter()
     hi = p.pair_hi()
-    if cols is None:
-        cols = np.flatnonzero((hi > 0) | p.locked)
-    cols = cols[(hi[cols] > 0) | p.locked[cols]]
+    usable = p.usable()
+    cols = np.flatnonzero(usable) if cols is None else cols[usable[cols]]
     lk = p.locked[cols]
     w = p.weight[p.pair_need[cols]].astype(np.float64)
     c = -w + tie_break * p.pair_dist[cols]
@@ -135,7 +134,7 @@ def lagrangian_bound(p: Problem, pi: np.ndarray, sigma: np.ndarray, lam: np.ndar
                       for v in (pi, sigma, lam))
     lam = np.where(p.group_limit >= 0, lam, 0.0)  # no row for providers without a limit
     hi = p.pair_hi()
-    cols = np.flatnonzero((hi > 0) | p.locked)
+    cols = np.flatnonzero(p.usable())
     r, n = p.pair_res[cols], p.pair_need[cols]
     u = hi[cols].astype(np.float64)
     lk = p.locked[cols]
@@ -181,13 +180,10 @@ def _violations(p: Problem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     share = x[on] / np.maximum(hi[on], 1)
     value = x[on] * p.weight[p.pair_need[on]]
     order = on[np.lexsort((p.pair_dist[on], -value, -share, ~p.locked[on], g))]
-    go = p.group[p.pair_res[order]]
-    rank = rank_in_runs(go)
-    limit = p.group_limit[go]
-    over = (limit >= 0) & (rank >= limit)
+    over = p.beyond_limit(order)
     keep = np.zeros(p.n_pairs, dtype=bool)
     keep[order[~over]] = True
-    return np.unique(go[over]), keep
+    return np.unique(p.group[p.pair_res[order[over]]]), keep
 
 
 def dive(p: Problem, cols: np.ndarray, deadline: float, max_rounds: int = 12,

@@ -3,7 +3,7 @@
 *Full resources*: for each resource used to capacity, the round is re-solved
 with one more unit of that resource (targeted re-solve). Only the part of the
 round that the resource touches is re-solved: parts share nothing (see
-:mod:`matcher.solvers.auto`), so the gain of the part is the gain of the round,
+:meth:`matcher.problem.Problem.parts`), so the gain of the part is the gain of the round,
 exactly - both levels of the objective (served value, then distance).
 
 *Short needs*: for each need not fully served, what would serve it - the full
@@ -22,7 +22,6 @@ from ..errors import NotApplicable
 from ..geo import haversine_m
 from ..problem import SolveOptions, Status
 from ..service import Prepared, RoundResult, build_problem, solve_part
-from ..solvers.auto import parts
 from ..tables import RoundTables, build_tables
 from ..windows import week_mask
 
@@ -61,7 +60,7 @@ def _gain(result: RoundResult, i: int, name: str, time_limit_s: float) -> dict[s
     entry = {"resource": i, "value": 0, "distance_m": 0, "quantity": 0, "gains": [],
              "exact": sol.status is Status.OPTIMAL}
     more = with_one_more(prep, i)
-    label, _ = parts(more.problem)
+    label, _ = more.problem.parts()
     mine = label[(more.problem.pair_res == i) & (label >= 0)]
     if not mine.size:
         return entry

@@ -6,7 +6,7 @@ import pytest
 from benchmarks.generate import dumps, generate
 from matcher.service import prepare, solve_prepared
 from matcher.problem import SolveOptions
-from matcher.solvers import auto, flow, heuristics
+from matcher.solvers import flow, heuristics, plan
 from matcher.solvers.greedy import greedy_quantities
 from matcher.verify import verify
 
@@ -29,7 +29,7 @@ def test_repair_is_feasible_and_bounded(rules, seed):
 
 @pytest.mark.parametrize("seed", [2, 3])
 def test_time_limited_part_keeps_best_heuristic_with_valid_bound(monkeypatch, seed):
-    monkeypatch.setattr(auto, "HEURISTIC_PAIRS", 0)
+    monkeypatch.setattr(plan, "HEURISTIC_PAIRS", 0)
     prep = prepare(dumps(generate("S", seed=seed, rules="full", resources=200, needs=80)))
     exact = solve_prepared(prep, timings=False)
     quick = solve_prepared(prep, timings=False, time_limit_s=0.01)

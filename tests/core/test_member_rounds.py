@@ -16,7 +16,7 @@ from scipy.sparse import coo_matrix
 
 from matcher.problem import Problem
 from matcher.service import prepare, solve_prepared
-from matcher.solvers import auto, heuristics, lp
+from matcher.solvers import heuristics, lp, plan, side
 from matcher.verify import verify
 
 from .builders import make_round, need, resource
@@ -184,8 +184,8 @@ def _check(result, best: tuple[int, int]) -> None:
 @pytest.mark.parametrize("seed", range(25))
 def test_round_with_lp_dive_only(monkeypatch, seed):
     """Every part takes the LP path and CP-SAT is skipped: feasible, value <= optimum <= bound."""
-    monkeypatch.setattr(auto, "HEURISTIC_PAIRS", 0)
-    monkeypatch.setattr(auto, "CPSAT_PAIRS_PER_S", 0)
+    monkeypatch.setattr(plan, "HEURISTIC_PAIRS", 0)
+    monkeypatch.setattr(side, "CPSAT_PAIRS_PER_S", 0)
     prep = prepare(member_round(seed))
     result = solve_prepared(prep, timings=False, solver="auto")
     assert result.status.value in ("feasible", "optimal")
@@ -194,7 +194,7 @@ def test_round_with_lp_dive_only(monkeypatch, seed):
 
 @pytest.mark.parametrize("seed", range(25))
 def test_round_with_lp_dive_then_cpsat_claims_only_the_true_optimum(monkeypatch, seed):
-    monkeypatch.setattr(auto, "HEURISTIC_PAIRS", 0)
+    monkeypatch.setattr(plan, "HEURISTIC_PAIRS", 0)
     prep = prepare(member_round(seed))
     result = solve_prepared(prep, timings=False, solver="auto")
     _check(result, exact(prep.problem))
@@ -203,7 +203,7 @@ def test_round_with_lp_dive_then_cpsat_claims_only_the_true_optimum(monkeypatch,
 
 @pytest.mark.parametrize("seed", range(6))
 def test_time_limited_member_round_keeps_a_valid_bound(monkeypatch, seed):
-    monkeypatch.setattr(auto, "HEURISTIC_PAIRS", 0)
+    monkeypatch.setattr(plan, "HEURISTIC_PAIRS", 0)
     prep = prepare(member_round(100 + seed))
     result = solve_prepared(prep, timings=False, solver="auto", time_limit_s=0.01)
     assert result.status.value in ("feasible", "optimal")

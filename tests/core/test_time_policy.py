@@ -50,7 +50,7 @@ def test_five_seconds_prove_the_twenty_neighbourhoods():
     assert 1_000 <= len(prep.pairs) <= 1_300
     quick = solve_prepared(prep, time_limit_s=5, timings=False)
     slow = solve_prepared(prep, time_limit_s=30, timings=False)
-    assert quick.solution.stats["components_cpsat"] == N_HOODS
+    assert quick.solution.stats.components_cpsat == N_HOODS
     assert quick.status.value == "optimal", quick.solution.message
     got = (quick.solution.served_value, quick.solution.total_distance)
     assert got == (slow.solution.served_value, slow.solution.total_distance)
