@@ -8,6 +8,8 @@ with the committee's stored entries and gives the :class:`ImportPlan`:
   an empty 优先级 cell are the same); **unchanged**: how many are equal;
 - **withdrawn**: active entries of a list the file holds that the file leaves out. Only the
   lists the file holds are touched (``kinds``): a file with just a 需求清单 withdraws no provider;
+  needs the cycle reopened from a project (``origin_project_id``) are not in the committee's
+  spreadsheet and are never withdrawn by leaving them out (withdraw them one by one);
 - a stored entry's fields that the sheet has no column for (a need's ``rounds_unmet``, a
   ``note`` set through the API) are kept; a column left blank removes its field.
 
@@ -52,6 +54,7 @@ class Stored:
 
     data: dict[str, Any]
     status: str
+    reopened: bool = False  # a need the cycle created from a reopened project (origin_project_id)
 
 
 StoredLists = dict[str, dict[str, Stored]]  # kind -> id -> entry
@@ -150,7 +153,8 @@ def _check_references(file: EntryFile, rows: dict, stored: StoredLists, problems
 
 
 def _withdrawn_ids(rows: dict, stored: StoredLists) -> dict[str, list[str]]:
-    return {kind: sorted(i for i, e in stored.get(kind, {}).items() if e.status == "active" and i not in entries)
+    return {kind: sorted(i for i, e in stored.get(kind, {}).items()
+                         if e.status == "active" and not e.reopened and i not in entries)
             for kind, entries in rows.items()}
 
 
@@ -223,7 +227,8 @@ def _load(s: Session, committee_id: str) -> tuple[StoredLists, dict[tuple[str, s
     found = s.scalars(select(ListEntry).where(ListEntry.committee_id == committee_id)).all()
     stored: StoredLists = defaultdict(dict)
     for row in found:
-        stored[row.kind][row.entry_id] = Stored(json.loads(row.data_json), row.status)
+        stored[row.kind][row.entry_id] = Stored(json.loads(row.data_json), row.status,
+                                                       row.origin_project_id is not None)
     return stored, {(row.kind, row.entry_id): row for row in found}
 
 

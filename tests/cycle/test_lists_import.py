@@ -311,3 +311,25 @@ def test_cli_refuses_bad_rows_and_an_unknown_committee_with_exit_2(tmp_path):
     lone = _cli("lists", "import", path, "--committee", "西城区党建协调委员会", "--expect", "0" * 64,
                 "--database-url", url)
     assert lone.exit_code == 2 and "--expect" in lone.stderr
+
+
+def test_a_reopened_need_is_not_withdrawn_by_leaving_it_out_of_the_file(db, tmp_path):
+    """Needs the cycle reopened from a project are not in the committee's spreadsheet: re-importing it keeps them."""
+    from sqlalchemy import select
+
+    from matcher.store.models import ListEntry
+
+    cid = committee(db, "西城区党建协调委员会")
+    path = book(tmp_path / "lists.xlsx", sheets())
+    imported(db, cid, path)
+    need = {**fields_of(stored(db, cid)[("need", "N-001")]), "id": "N-001-R1"}
+    lists.create(db, cid, "cycle", "need", need)
+
+    def mark(s):
+        s.scalar(select(ListEntry).where(ListEntry.committee_id == cid, ListEntry.entry_id == "N-001-R1")
+                 ).origin_project_id = "R-1.P-0001"
+    db.write(mark)
+    plan = lists_import.preview(db, cid, read_entry_file(path))
+    assert plan.withdrawn == [] and plan.added == [] and plan.changed == []
+    imported(db, cid, path)
+    assert stored(db, cid)[("need", "N-001-R1")]["status"] == "active"
