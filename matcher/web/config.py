@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 2,           # worker: a round whose worker died this often ends failed
     "PAGE_SIZE": 20,             # GET /rounds default page size
     "CORS_ORIGINS": "",          # origins allowed by CORS, comma- or space-separated ("*": any); none by default
+    "RECOMMEND_CACHE": 8,        # loaded recommend states (one per stored round) kept per process, LRU
 }
 # key -> (type, smallest allowed value); strings have no minimum
 _RULES: dict[str, tuple[type, Optional[float]]] = {
@@ -44,6 +45,7 @@ _RULES: dict[str, tuple[type, Optional[float]]] = {
     "MAX_BODY_MB": (float, 0.001), "SYNC_MAX_PAIRS": (int, 0), "SYNC_MAX_BODY_KB": (int, 0),
     "SYNC_BUDGET_S": (float, 0), "SOLVER_WORKERS": (int, 0), "POLL_S": (float, 0.001), "LEASE_S": (float, 0.1),
     "HEARTBEAT_S": (float, 0.01), "MAX_ATTEMPTS": (int, 1), "PAGE_SIZE": (int, 1),
+    "RECOMMEND_CACHE": (int, 1),
 }
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
