@@ -70,7 +70,6 @@ class RoundRow(Base):
     input_sha256: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
     output_json: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
-    output_sha256: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)  # of output_json's text
     timings_json: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     solve_seconds: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -91,7 +91,6 @@ def _event(s: Session, row: RoundRow, status: str, message: Optional[str] = None
 
 def _store_result(s: Session, row: RoundRow, doc: dict, status: str, extra_timings: dict) -> None:
     row.output_json = json.dumps(doc, ensure_ascii=False)
-    row.output_sha256 = hashlib.sha256(row.output_json.encode("utf-8")).hexdigest()
     row.message = doc.get("message")
     stats = doc.get("stats", {})
     row.solve_seconds = stats.get("total_seconds")

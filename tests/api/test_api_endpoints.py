@@ -47,7 +47,7 @@ def test_schema_migrated_with_wal_and_foreign_keys(db):
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
-        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003_recapi"
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_openapi_round_schema_is_the_contract(client):
