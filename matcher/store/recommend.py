@@ -1,7 +1,9 @@
 """What recommend reads and writes in the database.
 
-- :func:`round_stamp`: a round's status and output digest, without its documents (read on every call);
-- :func:`round_documents`: its input and output documents as stored (read once per state built);
+- :func:`round_stamp`: a round's status, without its documents (read on every call: on SQLite a column
+  stored after the documents would cost a walk over their overflow pages, milliseconds on a district round);
+- :func:`round_documents`: its input and output documents as stored, and the output's digest (read once
+  per state built);
 - :func:`apply_choice`: an applied option, i.e. the new need (or resource) in the committee's lists
   with its ``KIND.created`` event and the ``recommend.applied`` event, in one transaction.
   The solved round is never written.
@@ -27,15 +29,14 @@ class RoundStamp:
 
     id: str
     status: str
-    output_sha256: Optional[str]
 
 
 def round_stamp(db: Database, committee_id: str, round_id: str) -> Optional[RoundStamp]:
-    """Status and output digest of the committee's round; None when it has no such round."""
+    """Status of the committee's round; None when it has no such round."""
     with db.read() as s:
-        row = s.execute(select(RoundRow.status, RoundRow.output_sha256)
-                        .where(RoundRow.id == round_id, RoundRow.committee_id == committee_id)).first()
-    return None if row is None else RoundStamp(round_id, row.status, row.output_sha256)
+        status = s.scalar(select(RoundRow.status).where(RoundRow.id == round_id,
+                                                        RoundRow.committee_id == committee_id))
+    return None if status is None else RoundStamp(round_id, status)
 
 
 def round_documents(db: Database, committee_id: str, round_id: str) -> tuple[str, Optional[str], str]:

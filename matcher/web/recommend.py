@@ -138,13 +138,13 @@ def loaded_state(stamp: store.RoundStamp) -> Entry:
         raise ApiError(409, "Conflict", f"the round is {stamp.status}; recommend needs a round solved to optimal")
     committee = g.committee_id
 
-    def build() -> RecommendState:
+    def build() -> Entry:
         text_in, text_out, digest = store.round_documents(db(), committee, stamp.id)
-        if text_out is None or (stamp.output_sha256 and digest != stamp.output_sha256):
-            raise InternalError(f"the stored output of round {stamp.id} does not match its digest")
-        return RecommendState.from_documents(text_in.encode("utf-8"), json.loads(text_out))
+        if text_out is None:
+            raise InternalError(f"round {stamp.id} is optimal but has no stored output")
+        return Entry(RecommendState.from_documents(text_in.encode("utf-8"), json.loads(text_out)), digest)
 
-    return states().get((stamp.id, stamp.output_sha256), build)
+    return states().get(stamp.id, build)
 
 
 @bp.post("/rounds/<round_id>/recommend")

@@ -1,10 +1,11 @@
 """A bounded per-process LRU cache of loaded recommend states, one per stored round.
 
 Building a :class:`~matcher.recommend.RecommendState` costs a prepare of the
-round and one Bellman-Ford (seconds on a district round); a call on a loaded
-state costs milliseconds. The key is the round id and the digest of its stored
-output (``rounds.output_sha256``): a round's output never changes once stored,
-and an entry can never answer for another output.
+round and one Bellman-Ford (seconds to a minute on a district round); a call on
+a loaded state costs milliseconds. The key is the round id: a round's output is
+written once, in the transaction that gives it its final status, and never
+again, so a round that is ``optimal`` has one output for good. Each entry
+records the sha256 of the output text it was built from (``digest``).
 
 - Concurrent first calls on one round build its state once: the others wait
   for that build (a per-key gate), calls on other rounds do not.
@@ -24,9 +25,10 @@ from typing import Any
 
 @dataclass
 class Entry:
-    """A loaded state and the lock its calls take in turn."""
+    """A loaded state, the digest of the stored output it was built from, and the lock its calls take in turn."""
 
     state: Any
+    digest: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -56,8 +58,8 @@ class StateCache:
             self._entries.move_to_end(key)
         return entry
 
-    def get(self, key: Hashable, build: Callable[[], Any]) -> Entry:
-        """The entry of ``key``, built by ``build()`` on a miss (once, however many callers wait)."""
+    def get(self, key: Hashable, build: Callable[[], Entry]) -> Entry:
+        """The entry of ``key``, made by ``build()`` on a miss (once, however many callers wait)."""
         with self._lock:
             entry = self._hit(key)
             if entry is not None:
@@ -69,7 +71,7 @@ class StateCache:
             if entry is not None:  # built by the caller this one waited for
                 return entry
             try:
-                entry = Entry(build())
+                entry = build()
                 with self._lock:
                     self._entries[key] = entry
                     while len(self._entries) > self.size:

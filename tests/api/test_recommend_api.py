@@ -5,6 +5,7 @@ committees see only their own rounds."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import random
 import threading
@@ -204,12 +205,12 @@ def test_the_state_is_built_once_per_round_and_the_cache_is_bounded(tmp_path, mo
         assert len(built) == 2
         ask(client, auth, rounds[2], {"need": extra})  # holds 2: the least recently used (rounds[1]) goes
         cache = app.extensions["matcher_recommend_states"]
-        assert [key[0] for key in cache.held()] == [rounds[0], rounds[2]]
+        assert cache.held() == [rounds[0], rounds[2]]
         ask(client, auth, rounds[1], {"need": extra})
         assert len(built) == 4 and len(cache) == 2
         with app.extensions["matcher_db"].read() as s:
-            digest = s.get(RoundRow, rounds[1]).output_sha256
-        assert (rounds[1], digest) in cache.held() and len(digest) == 64
+            output = s.get(RoundRow, rounds[1]).output_json
+        assert cache.get(rounds[1], None).digest == hashlib.sha256(output.encode("utf-8")).hexdigest()
     finally:
         app.extensions["matcher_db"].dispose()
 
@@ -254,7 +255,7 @@ def round_snapshot(client, auth, db, round_id: str) -> tuple:
     detail = client.get(f"/api/v1/rounds/{round_id}", headers=auth).json
     with db.read() as s:
         row = s.get(RoundRow, round_id)
-        stored_text = (row.input_json, row.output_json, row.output_sha256, row.status)
+        stored_text = (row.input_json, row.output_json, row.status, row.finished_at)
     return (detail, client.get(f"/api/v1/rounds/{round_id}/projects", headers=auth).json,
             client.get(f"/api/v1/rounds/{round_id}/input", headers=auth).json, stored_text)
 
@@ -385,3 +386,4 @@ def test_a_side_rule_round_answers_as_the_engine(client, auth):
         r = ask(client, auth, rnd["id"], {"need": extra, "k": 2})
         assert r.status_code == 200, r.json
         assert r.json == {"round_id": rnd["id"], **recommend(state, extra, 2)}
+
