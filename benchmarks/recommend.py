@@ -19,13 +19,17 @@ or ``gunicorn -c gunicorn.conf.py`` with one worker process) on a fresh SQLite
 file. The round is stored with ``POST /api/v1/rounds`` (solved in the request:
 the sync limits are raised for this run), the first
 ``POST /api/v1/rounds/{id}/recommend`` loads the state (timed apart), then each
-call is one HTTP request on loopback, timed by the client from the request to
-the last byte of the answer.
+call is one HTTP request on loopback (one client connection, kept alive where
+the server allows it), timed by the client from the request to the last byte
+of the answer. ``--in-process-too`` times the engine in the benchmark's own
+process after each HTTP call as well (same need, its own state; the answers
+must be equal), which shows the service's overhead under the same load.
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import http.client
 import json
 import os
 import random
@@ -34,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -70,21 +73,27 @@ def resolve_delta(doc: dict, base, extra: dict) -> tuple[float, tuple[int, int]]
                   full.solution.total_distance - base.solution.total_distance)
 
 
-def interleaved(doc: dict, base, ask, a) -> tuple[list[float], list[float]]:
-    """``a.calls`` timed calls of ``ask(need) -> answer``, with ``a.resolves`` full re-solves interleaved."""
+def interleaved(doc: dict, base, ask, a, reference=None) -> tuple[list[float], list[float], list[float]]:
+    """``a.calls`` timed calls of ``ask(need) -> answer``, with ``a.resolves`` full re-solves interleaved;
+    with ``reference``, each call is followed by a timed ``reference(need)`` whose answer must be the same."""
     rng = random.Random(a.seed)
-    calls, resolves, every = [], [], max(1, a.calls // max(1, a.resolves))
+    calls, resolves, refs, every = [], [], [], max(1, a.calls // max(1, a.resolves))
     for n in range(a.calls):
         extra = new_need(doc, rng, n)
         s = time.perf_counter()
         ans = ask(extra)
         calls.append(time.perf_counter() - s)
+        if reference is not None:
+            s = time.perf_counter()
+            same = reference(extra)
+            refs.append(time.perf_counter() - s)
+            assert {k: v for k, v in ans.items() if k != "round_id"} == same, n
         if n % every == 0 and len(resolves) < a.resolves:  # A B A B: the re-solve that gives the same answer
             took, want = resolve_delta(doc, base, extra)
             resolves.append(took)
             got = (ans["best"]["delta_served_value"], ans["best"]["delta_total_distance_m"])
             assert got == want, (n, got, want)
-    return calls, resolves
+    return calls, resolves, refs
 
 
 def report(label: str, calls: list[float], resolves: list[float]) -> None:
@@ -99,7 +108,7 @@ def in_process(doc: dict, base, a) -> None:
     t = time.perf_counter()
     state = RecommendState.from_result(base.prepared, base)
     print(f"state load {time.perf_counter() - t:.2f} s")
-    calls, resolves = interleaved(doc, base, lambda extra: recommend(state, extra, k=5), a)
+    calls, resolves, _ = interleaved(doc, base, lambda extra: recommend(state, extra, k=5), a)
     report("recommend", calls, resolves)
 
 
@@ -109,14 +118,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _post(url: str, body: dict, token: str, timeout: float = 900) -> tuple[int, dict]:
-    req = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"), method="POST",
-                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+class Client:
+    """One HTTP/1.1 connection to the service, kept open between calls where the server allows it
+    (gunicorn: keep-alive; matcher serve answers HTTP/1.0 and closes, so each call connects anew)."""
+
+    def __init__(self, base: str, token: str, timeout: float = 900):
+        host, port = base.removeprefix("http://").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+    def post(self, path: str, body: dict) -> tuple[int, dict]:
+        self.conn.request("POST", path, json.dumps(body, ensure_ascii=False).encode("utf-8"), self.headers)
+        r = self.conn.getresponse()
+        data = r.read()
+        if r.will_close:
+            self.conn.close()
+        return r.status, json.loads(data or b"{}")
 
 
 def start_server(kind: str, db_url: str, log) -> tuple[subprocess.Popen, str]:
@@ -163,23 +180,30 @@ def service(doc: dict, base, a) -> None:
     with open(tmp / "server.log", "wb") as log:
         proc, url = start_server(a.server, db_url, log)
         try:
+            client = Client(url, token)
             t = time.perf_counter()
-            status, rnd = _post(f"{url}/api/v1/rounds", doc, token)
+            status, rnd = client.post("/api/v1/rounds", doc)
             assert status == 201 and rnd["status"] == "optimal", (status, rnd.get("status"), rnd.get("detail"))
             print(f"stored round {rnd['id']} via POST /api/v1/rounds (solved in the request) in "
                   f"{time.perf_counter() - t:.1f} s; server RSS {_rss_mb(proc.pid)} MB")
-            ask_url = f"{url}/api/v1/rounds/{rnd['id']}/recommend"
+            ask_path = f"/api/v1/rounds/{rnd['id']}/recommend"
 
             def ask(extra: dict) -> dict:
-                code, answer = _post(ask_url, {"need": extra, "k": 5}, token)
+                code, answer = client.post(ask_path, {"need": extra, "k": 5})
                 assert code == 200, (code, answer)
                 return answer
 
             t = time.perf_counter()
             ask(new_need(doc, random.Random(-1), -1))
             print(f"first call (loads the state): {time.perf_counter() - t:.1f} s; server RSS {_rss_mb(proc.pid)} MB")
-            calls, resolves = interleaved(doc, base, ask, a)
+            reference = None
+            if a.in_process_too:  # the engine in this process on its own state, after each HTTP call
+                state = RecommendState.from_result(base.prepared, base)
+                reference = lambda extra: recommend(state, extra, k=5)  # noqa: E731
+            calls, resolves, refs = interleaved(doc, base, ask, a, reference)
             report(f"POST .../recommend over HTTP ({a.server})", calls, resolves)
+            if refs:
+                print(f"the engine in-process on the same needs, interleaved (same answers): {percentiles(refs)}")
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -195,6 +219,9 @@ def main() -> None:
     ap.add_argument("--service", action="store_true", help="measure the running service over HTTP")
     ap.add_argument("--server", choices=("serve", "gunicorn"), default="serve",
                     help="with --service: matcher serve (werkzeug, threaded) or gunicorn -c gunicorn.conf.py")
+    ap.add_argument("--in-process-too", action="store_true",
+                    help="with --service: after each HTTP call, time the engine in this process on the same need "
+                         "(its own state) and check that the answers are the same")
     a = ap.parse_args()
     doc = generate("M", a.seed, "plain", resources=a.resources, needs=a.needs)
     t0 = time.perf_counter()
