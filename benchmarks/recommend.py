@@ -128,8 +128,14 @@ class Client:
         self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
 
     def post(self, path: str, body: dict) -> tuple[int, dict]:
-        self.conn.request("POST", path, json.dumps(body, ensure_ascii=False).encode("utf-8"), self.headers)
-        r = self.conn.getresponse()
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        try:
+            self.conn.request("POST", path, data, self.headers)
+            r = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            self.conn.close()  # the server closed an idle kept-alive connection (gunicorn keepalive): connect anew
+            self.conn.request("POST", path, data, self.headers)
+            r = self.conn.getresponse()
         data = r.read()
         if r.will_close:
             self.conn.close()

@@ -1,7 +1,8 @@
 """What recommend reads and writes in the database.
 
-- :func:`round_stamp`: a round's status, without its documents (read on every call: on SQLite a column
-  stored after the documents would cost a walk over their overflow pages, milliseconds on a district round);
+- :func:`round_stamp`: a round's status, without its documents (read by a call whose round's state is not
+  loaded yet: on SQLite a column stored after the documents would cost a walk over their overflow pages,
+  milliseconds on a district round);
 - :func:`round_documents`: its input and output documents as stored, and the output's digest (read once
   per state built);
 - :func:`apply_choice`: an applied option, i.e. the new need (or resource) in the committee's lists

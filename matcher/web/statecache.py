@@ -5,7 +5,8 @@ round and one Bellman-Ford (seconds to a minute on a district round); a call on
 a loaded state costs milliseconds. The key is the round id: a round's output is
 written once, in the transaction that gives it its final status, and never
 again, so a round that is ``optimal`` has one output for good. Each entry
-records the sha256 of the output text it was built from (``digest``).
+records the sha256 of the output text it was built from (``digest``) and the
+committee that owns the round (``owner``).
 
 - Concurrent first calls on one round build its state once: the others wait
   for that build (a per-key gate), calls on other rounds do not.
@@ -29,6 +30,7 @@ class Entry:
 
     state: Any
     digest: str = ""
+    owner: str = ""  # the committee whose round it is
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -57,6 +59,11 @@ class StateCache:
         if entry is not None:
             self._entries.move_to_end(key)
         return entry
+
+    def peek(self, key: Hashable) -> Entry | None:
+        """The entry of ``key`` if it is held (counts as a use), else None; never builds."""
+        with self._lock:
+            return self._hit(key)
 
     def get(self, key: Hashable, build: Callable[[], Entry]) -> Entry:
         """The entry of ``key``, made by ``build()`` on a miss (once, however many callers wait)."""

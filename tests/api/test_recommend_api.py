@@ -359,14 +359,21 @@ def test_apply_needs_a_community_of_the_lists(client, auth):
     assert events_of(client, auth, "recommend.applied") == []
 
 
-def test_committees_keep_their_own_rounds_lists_and_states(client, auth, other_auth):
+def test_committees_keep_their_own_rounds_lists_and_states(client, auth, other_auth, monkeypatch):
+    from matcher.store import recommend as store
+
     mine, theirs = stored(client, auth, plain_round(11)), stored(client, other_auth, plain_round(12))
     extra = new_need(random.Random(11))
+    reads = []
+    real = store.round_stamp
+    monkeypatch.setattr(store, "round_stamp", lambda *a: reads.append(a[2]) or real(*a))
     a = ask(client, auth, mine["id"], {"need": extra}).json
+    assert ask(client, auth, mine["id"], {"need": extra}).json == a and reads == [mine["id"]]  # held: no read
     b = ask(client, other_auth, theirs["id"], {"need": extra}).json
     assert a["round_id"] == mine["id"] and b["round_id"] == theirs["id"]
-    assert ask(client, other_auth, mine["id"], {"need": extra}).status_code == 404
+    assert ask(client, other_auth, mine["id"], {"need": extra}).status_code == 404  # held for another committee
     assert ask(client, auth, theirs["id"], {"need": extra, "option": 1}, "recommend/apply").status_code == 404
+    assert reads == [mine["id"], theirs["id"], mine["id"], theirs["id"]]
     assert json.dumps(a) != json.dumps(b)
 
 
