@@ -4,8 +4,7 @@ Each row: the console's endpoint, what a clerk does there, the API operations
 (method, path of ``/openapi.json``) whose store / service function the page
 calls, and that function. ``tests/console/test_console_actions.py`` checks
 that every console page is listed here and that every operation is in the
-generated OpenAPI document. ``pending``: the API operation is another
-helper's work in progress (the page calls the same engine already).
+generated OpenAPI document.
 """
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ class Action:
     what: str
     api: tuple[tuple[str, str], ...]
     calls: str
-    pending: bool = False
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -66,10 +64,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("console.audit_log", "审计日志与哈希链", (("GET", "/api/v1/events"),),
            "store.audit.list_events, store.audit.verify (as matcher audit verify)"),
     Action("console.wish", "新微心愿的表单", (("GET", "/api/v1/rounds"),), "store.repo.list_rounds"),
-    Action("console.wish_ask", "查找最合适的安排", (("POST", ROUND + "/recommend"),), "recommend.recommend",
-           pending=True),
+    Action("console.wish_ask", "查找最合适的安排", (("POST", ROUND + "/recommend"),),
+           "web.recommend.loaded_state, recommend.recommend"),
     Action("console.wish_apply", "采用一个方案", (("POST", ROUND + "/recommend/apply"),),
-           "store.lists.insert + store.audit.append (recommend.applied)", pending=True),
+           "store.recommend.apply_choice (need.created + recommend.applied)"),
 )
 
 # console endpoints that are no API action: signing in and out, the static files, the 404 page

@@ -1,35 +1,31 @@
 """A new micro-wish against a solved round: the ranked best fits, and applying one.
 
-:func:`ask` is :func:`matcher.recommend.recommend` on the round's stored
-documents (what ``POST /api/v1/rounds/{id}/recommend`` answers). :func:`apply`
-checks the chosen option again with the same engine, then adds the need to the
-committee's lists (``need.created``) and records the choice
-(``recommend.applied``) in one transaction, as ``POST .../recommend/apply``
+The console goes the API's own way (``matcher.web.recommend``): :func:`ask` answers
+with the round's recommend state from the same per-process cache as
+``POST /api/v1/rounds/{id}/recommend`` (409 unless the round is optimal), and
+:func:`apply` checks the chosen option again with the same engine, then adds the
+need to the committee's lists (``need.created``) and records the choice
+(``recommend.applied``, the same record) in one transaction with
+:func:`matcher.store.recommend.apply_choice`, as ``POST .../recommend/apply``
 does; the solved round is never changed.
-
-Until that API view is merged (``matcher.web.recommend`` /
-``matcher.store.recommend.apply_choice``), the write is done here with the
-same two store calls; switching to it changes one line.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
-
 from ..errors import FieldIssue, InputError
-from ..store import audit, lists
+from ..recommend import recommend
+from ..store import recommend as store
 from ..store.db import Database
+from ..web.recommend import choice_record, loaded_state
 from .roundview import Stored
 
-APPLIED = "recommend.applied"
 K = 5
 
 
 def ask(stored: Stored, need: dict, k: int = K) -> dict:
-    """The recommend answer for ``need`` in the stored round (``ConflictError`` unless it is optimal)."""
-    from ..recommend import RecommendState, recommend
-
-    state = RecommendState.from_documents(stored.input, stored.output)
-    return recommend(state, need, k, "need")
+    """The recommend answer for ``need`` in the stored round (409 unless it is optimal)."""
+    entry = loaded_state(store.RoundStamp(stored.row.id, stored.row.status))
+    with entry.lock:
+        return recommend(entry.state, need, k, "need")
 
 
 def chosen(answer: dict, rank: int) -> dict:
@@ -40,19 +36,7 @@ def chosen(answer: dict, rank: int) -> dict:
     raise InputError([FieldIssue("option", f"no option {rank}: the answer has {len(answer['options'])}")])
 
 
-def apply_choice(db: Database, committee_id: str, actor: str, data: dict, choice: dict,
-                 note: Optional[str] = None) -> tuple[dict, dict]:
-    """The need in the lists and the ``recommend.applied`` event, both or neither."""
-
-    def run(s) -> tuple[dict, Any]:
-        entry = lists.insert(s, committee_id, actor, "need", data)
-        event = audit.append(s, committee_id, actor, APPLIED, entry["id"], None, choice, note)
-        return entry, event.to_dict()
-
-    return db.write(run)
-
-
 def apply(db: Database, committee_id: str, actor: str, stored: Stored, need: dict, rank: int) -> tuple[dict, dict]:
     """Check option ``rank`` again for ``need`` and apply it (see the module docstring)."""
     option = chosen(ask(stored, need), rank)
-    return apply_choice(db, committee_id, actor, need, {"round_id": stored.row.id, "option": option})
+    return store.apply_choice(db, committee_id, actor, "need", need, choice_record(stored.row.id, "need", option))

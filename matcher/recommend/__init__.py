@@ -8,7 +8,7 @@ round plus the item gives). Method and proofs: ``docs/recommend.md``.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from .state import RecommendState
 K_MAX = 50
 SIDE_CANDIDATES_PER_K = 2  # single-pair options tried per wanted option where no cheap bound exists
 
-__all__ = ["K_MAX", "RecommendState", "recommend"]
+__all__ = ["K_MAX", "RecommendState", "option_for", "recommend"]
 
 
 def recommend(state: RecommendState, item: Any, k: int = 5, kind: str = "need") -> dict:
@@ -45,6 +45,23 @@ def recommend(state: RecommendState, item: Any, k: int = 5, kind: str = "need") 
         "options": [_option_doc(state, it, pos, c, rank) for rank, (pos, c) in enumerate(options, 1)],
         "unmet": _unmet(state, it, best),
     }
+
+
+def option_for(state: RecommendState, item: Any, other_id: str, kind: str = "need") -> Optional[dict]:
+    """The option document of one named pair: the new need with resource ``other_id`` (a new resource
+    with need ``other_id``), evaluated as :func:`recommend` evaluates its options, with ``rank`` null;
+    None when the pair is not a candidate of the item or would serve nothing."""
+    if kind not in ("need", "resource"):
+        raise RoundValidationError([FieldIssue("kind", "must be 'need' or 'resource'")])
+    it = new_item(state.items, kind, item)
+    t = state.prepared.tables
+    ids, other = (t.res_ids, it.pairs.res) if kind == "need" else (t.need_ids, it.pairs.need)
+    hits = np.flatnonzero(other == ids.index(other_id)) if other_id in ids else np.zeros(0, dtype=np.int64)
+    if not hits.size or pair_room(state, it)[hits[0]] <= 0:
+        return None
+    pos = int(hits[0])
+    c = evaluate(state, it, np.array([pos]))
+    return _option_doc(state, it, pos, c, None) if c.sent.get(pos, 0) > 0 else None
 
 
 def _cost(state: RecommendState, c: Change) -> int:
@@ -130,7 +147,7 @@ def _change_doc(state: RecommendState, it: NewItem, c: Change) -> dict:
             "displacement": _chain(state, c)}
 
 
-def _option_doc(state: RecommendState, it: NewItem, pos: int, c: Change, rank: int) -> dict:
+def _option_doc(state: RecommendState, it: NewItem, pos: int, c: Change, rank: Optional[int]) -> dict:
     res_id, need_id, prov_id = _ids(state, it, pos)
     d = int(it.pairs.dist[pos])
     return {"rank": rank, "resource_id": res_id, "need_id": need_id, "provider_id": prov_id,

@@ -3,7 +3,7 @@
 - :mod:`.config`: settings (defaults, ``MATCHER_*`` variables, ``test_config``);
 - :mod:`.helpers`: what every view needs from a request (token, JSON body, query arguments);
 - :mod:`.rounds` and :mod:`.intake`: ``/api/v1/rounds``, and the one path from a posted round to a stored one;
-- :mod:`.whatif`: ``POST /api/v1/whatif``;
+- :mod:`.whatif`: ``POST /api/v1/whatif``; :mod:`.recommend`: best fits for one new need against a stored round;
 - :mod:`.ops`: health, readiness, metrics (:mod:`.metrics`), the OpenAPI document and the docs page;
 - :mod:`.problems`: every error as ``application/problem+json``;
 - :mod:`.hygiene`: security and cache headers, the docs page's CSP, CORS;
@@ -24,6 +24,7 @@ from .cycle import bp as cycle_bp
 from .lists import bp as lists_bp
 from .lists_import import bp as lists_import_bp
 from .ops import bp as ops_bp
+from .recommend import bp as recommend_bp
 from .rounds import bp as rounds_bp
 from .whatif import bp as whatif_bp
 
@@ -40,7 +41,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     problems.register(app)
     hygiene.install(app)
     metrics.install(app)
-    for bp in (rounds_bp, whatif_bp, ops_bp, lists_import_bp, lists_bp, cycle_bp, bans_bp):
+    for bp in (rounds_bp, whatif_bp, ops_bp, lists_import_bp, lists_bp, cycle_bp, bans_bp, recommend_bp):
         app.register_blueprint(bp)
     console.install(app)
     if app.config["RUN_WORKER"]:

@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": "",       # proxies whose X-Forwarded-For names the client: addresses, networks, "unix"
     "SECRET_KEY": "",            # console sessions' signing key (unset: a random key kept beside the database)
     "COOKIE_SECURE": False,      # console session cookie only over HTTPS (set true behind TLS)
+    "RECOMMEND_CACHE": 8,        # loaded recommend states (one per stored round) kept per process, LRU
 }
 # key -> (type, smallest allowed value); strings have no minimum
 _RULES: dict[str, tuple[type, Optional[float]]] = {
@@ -54,6 +55,7 @@ _RULES: dict[str, tuple[type, Optional[float]]] = {
     "SYNC_BUDGET_S": (float, 0), "SOLVER_WORKERS": (int, 0), "POLL_S": (float, 0.001), "LEASE_S": (float, 0.1),
     "HEARTBEAT_S": (float, 0.01), "MAX_ATTEMPTS": (int, 1), "PAGE_SIZE": (int, 1),
     "AUTH_FAILURE_LIMIT": (int, 0), "AUTH_FAILURE_WINDOW_S": (float, 0.01), "TRUSTED_PROXIES": (str, None),
+    "RECOMMEND_CACHE": (int, 1),
 }
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 

@@ -21,6 +21,7 @@ from pydantic.json_schema import models_json_schema
 
 from ..version import __version__
 from ..model import Round
+from ..recommend import RecommendState, recommend
 from ..results import Result
 from ..service import solve_round
 from ..validation import parse_round
@@ -40,7 +41,9 @@ BODIES: tuple[tuple[type[BaseModel], str], ...] = (
     (S.DecisionReply, "serialization"), (S.ProjectEvent, "validation"), (S.CycleProject, "serialization"),
     (S.ProjectPage, "serialization"), (S.AuditEventPage, "serialization"), (S.Figures, "serialization"),
     (S.ListImportReply, "serialization"), (S.BanList, "serialization"), (S.BanLift, "validation"),
-    (S.LiftedBan, "serialization"))
+    (S.LiftedBan, "serialization"),
+    (S.RecommendRequest, "validation"), (S.RecommendAnswer, "serialization"), (S.RecommendApplyRequest, "validation"),
+    (S.RecommendApplied, "serialization"))
 _MARKUP = [(re.compile(r":[a-z]+:`~?([^`]+)`"), r"\1"), (re.compile(r"``([^`]+)``"), r"\1")]
 
 
@@ -102,14 +105,24 @@ def components() -> dict[str, dict]:
 
 
 @lru_cache(maxsize=1)
-def _examples() -> dict[str, Any]:
-    """Request and response examples from the demo round (solved once, without timings)."""
+def _demo() -> tuple[dict, Any]:
+    """The demo round and its result (solved once, without timings)."""
     demo = json.loads(resources.files("matcher.data").joinpath("demo_round.json").read_text(encoding="utf-8"))
-    result = solve_round(demo, timings=False)
+    return demo, solve_round(demo, timings=False)
+
+
+EXAMPLE_ROUND_ID = "k3J9x2mQvT0bWc7sLr4yZp1a"
+EXAMPLE_AT = "2026-12-01T09:30:00.000Z"
+
+
+@lru_cache(maxsize=1)
+def _examples() -> dict[str, Any]:
+    """Request and response examples from the demo round."""
+    demo, result = _demo()
     output = result.document
-    rid = "k3J9x2mQvT0bWc7sLr4yZp1a"
+    rid = EXAMPLE_ROUND_ID
     url = f"/api/v1/rounds/{rid}"
-    at = "2026-12-01T09:30:00.000Z"
+    at = EXAMPLE_AT
     summary = {"id": rid, "name": demo.get("name"), "status": output["status"], "message": None,
                "created_at": at, "updated_at": at, "finished_at": at, "url": url}
     detail = {**summary, "started_at": at, "attempts": 1, "cancel_requested": False,
@@ -430,6 +443,60 @@ def _ban_paths(ex: dict) -> dict:
 
 
 @lru_cache(maxsize=1)
+def _recommend_examples() -> dict[str, Any]:
+    """A new need next to the demo round's first one: the recommend request and answer, and an applied option."""
+    demo, result = _demo()
+    need = {**demo["needs"][0], "id": "N-NEW", "name": "微心愿: 周末停车 2 位", "quantity": 2}
+    state = RecommendState.from_result(result.prepared, result)
+    answer = {"round_id": EXAMPLE_ROUND_ID, **recommend(state, need, 3)}
+    option = answer["options"][0]
+    choice = {"round_id": EXAMPLE_ROUND_ID, "kind": "need", "need_id": "N-NEW", "resource_id": option["resource_id"],
+              "provider_id": option["provider_id"], "quantity": option["quantity"],
+              "delta_value": option["delta_served_value"], "delta_distance": option["delta_total_distance_m"],
+              "exact": option["exact"], "rank": 1}
+    event = {"seq": 58, "at": "2026-12-01T09:31:00.000000Z", "actor": "王主任", "committee": "9f2c4e1ab3d05e67",
+             "kind": "recommend.applied", "subject": "N-NEW", "before": None, "after": choice, "note": "电话确认",
+             "prev_hash": "3" * 64, "hash": "7" * 64}
+    entry = {**need, "status": "active", "created_at": EXAMPLE_AT, "updated_at": EXAMPLE_AT, "origin_project_id": None}
+    return {"ask": {"need": need, "k": 3}, "answer": answer,
+            "apply": {"need": need, "option": 1, "k": 3, "note": "电话确认"},
+            "applied": {"round_id": EXAMPLE_ROUND_ID, "kind": "need", "need": entry, "option": option, "event": event}}
+
+
+def _recommend_paths() -> dict:
+    ex = _recommend_examples()
+    bad = "malformed request (errors lists each field path: need.quantity, k, option, note), a new id already " \
+          "in the round, or a reference the round does not know"
+    ask = _op("recommendForRound", "recommend", "Best fits for one new need (or resource)",
+              "Against the stored round, solved to optimal: the k best ways to serve the new need (or to use the new "
+              "resource), each with its resource and provider, quantity, distance, the change in served value and "
+              "in total distance if it were added and the round re-optimised, and the displacement chain; best is "
+              "the round plus the item with all its pairs (what a full re-solve gives); unmet carries the reason a "
+              "solve would give. Stores nothing. The round's state is loaded once per process and kept "
+              "(RECOMMEND_CACHE rounds); later calls take milliseconds. Same answer as matcher recommend --json.",
+              {"200": _ok("the options", "RecommendAnswer", ex["answer"]), "404": _problem("no such round"),
+               "409": _problem("the round is not solved yet or not optimal (its status is named)"),
+               **_json_errors(bad)},
+              requestBody={"required": True, "content": {JSON: {"schema": _ref("RecommendRequest"),
+                                                                "example": ex["ask"]}}})
+    apply = _op("applyRecommendation", "recommend", "Apply one option: add the need to the lists",
+                "Checks the chosen option again against the round (same engine; a rank as in the answer to the same "
+                "k), adds the new need (or resource) to the committee's lists (a need.created event; its "
+                "community_id, or a resource's provider_id, must name an entry of the lists) and records the choice "
+                "as a recommend.applied event, both in one transaction. The solved round is never changed.",
+                {"201": _ok("added and recorded", "RecommendApplied", ex["applied"],
+                            {"Location": {"description": "URL of the new list entry", "schema": {"type": "string"}}}),
+                 "404": _problem("no such round"),
+                 "409": _problem("the round is not optimal, or an entry with this id is already in the lists"),
+                 **_json_errors(bad + "; an option rank that does not exist; a community or provider not in "
+                                      "the lists")},
+                requestBody={"required": True, "content": {JSON: {"schema": _ref("RecommendApplyRequest"),
+                                                                  "example": ex["apply"]}}})
+    return {"/api/v1/rounds/{round_id}/recommend": {"parameters": [ROUND_ID], "post": ask},
+            "/api/v1/rounds/{round_id}/recommend/apply": {"parameters": [ROUND_ID], "post": apply}}
+
+
+@lru_cache(maxsize=1)
 def _document() -> dict:
     ex = _examples()
     return {
@@ -447,9 +514,10 @@ def _document() -> dict:
                  {"name": "what-if", "description": "Compare scenarios without storing anything"},
                  {"name": "operations", "description": "Health, readiness and metrics"},
                  {"name": "lists", "description": "The committee's lists between rounds"},
-                 {"name": "cycle", "description": "Decisions, the project lifecycle, bans, the audit log, figures"}],
+                 {"name": "cycle", "description": "Decisions, the project lifecycle, bans, the audit log, figures"},
+                 {"name": "recommend", "description": "Best fits for one new need against a solved round"}],
         "paths": {**_round_paths(ex), **_part_paths(ex), **_whatif_path(ex), **_ops_paths(), **_list_paths(),
-                  **_import_path(), **_cycle_paths(), **_ban_paths(ex)},
+                  **_import_path(), **_cycle_paths(), **_ban_paths(ex), **_recommend_paths()},
         "components": {"schemas": components(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -3,19 +3,20 @@
 The round document is matcher.model.Round and the output document
 matcher.results.Result; these models describe what the API wraps around
 them (round summaries and details, pages, project and unmet lists, problem
-details) and the what-if request and reply.
+details), the what-if request and reply, the committee cycle's bodies and recommend's.
 """
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from ..cycle import lifecycle as _lc
-from ..model import Round
-from ..results import GroupCoverage, Project, Result, ResultStatus, Unmet
+from ..model import Need, Resource, Round
+from ..recommend import K_MAX
+from ..results import GroupCoverage, Project, Reason, Result, ResultStatus, Unmet
 from ..store.models import STATUSES
 from ..whatif.scenario import Change
 from ..whatif.run import MAX_SCENARIOS
@@ -462,3 +463,107 @@ class LiftedBan(Ban):
 
     lifted_at: str = Field(description="ISO 8601 UTC")
     note: Optional[str]
+
+
+# --- best fits for one new item (docs/recommend.md) ---------------------------
+
+class RecommendProject(_Body):
+    """A project the new item would be part of."""
+
+    resource_id: str
+    need_id: str
+    provider_id: str
+    quantity: int
+    distance_m: int
+    walk_minutes: float
+
+
+class Displacement(_Body):
+    """A stored project whose quantity would change (0 before: a new project; 0 after: dropped)."""
+
+    need_id: str
+    resource_id: str
+    before: int
+    after: int
+
+
+class RecommendChange(_Body):
+    """The round plus the new item with all its candidate pairs, re-optimised (what a full re-solve gives)."""
+
+    quantity: int = Field(description="units the new item gets (a new need) or gives (a new resource)")
+    delta_served_value: int
+    delta_total_distance_m: int
+    exact: bool = Field(description="true when the change equals a full re-solve's")
+    bound_delta_served_value: Optional[int] = Field(description="a proven upper bound of the gain in served value")
+    projects: list[RecommendProject]
+    displacement: list[Displacement] = Field(description="the displacement chain")
+
+
+class RecommendOption(_Body):
+    """One way to serve the new item: the round plus the item allowed this one pair, re-optimised."""
+
+    rank: Optional[int] = Field(description="1 = best; null for an option chosen by its id in apply")
+    resource_id: str
+    need_id: str
+    provider_id: str
+    quantity: int
+    distance_m: int
+    walk_minutes: float
+    delta_served_value: int
+    delta_total_distance_m: int
+    exact: bool
+    bound_delta_served_value: Optional[int]
+    displacement: list[Displacement]
+
+
+class RecommendUnmet(_Body):
+    """The new need's units left short in the best change, with the reason a solve would give."""
+
+    need_id: str
+    quantity: int
+    reason: Reason
+
+
+class RecommendRequest(_Body):
+    """One new need (or one new resource: give resource instead) and how many options to answer."""
+
+    need: Union[Need, SkipJsonSchema[None]] = Field(None, description="the new need, as in a round document")
+    resource: Union[Resource, SkipJsonSchema[None]] = Field(None, description="or the new resource")
+    k: Annotated[int, Field(ge=1, le=K_MAX)] = Field(5, description="how many options")
+
+
+class RecommendAnswer(_Body):
+    """What matcher recommend --json prints, plus the round's id."""
+
+    round_id: str
+    kind: Literal["need", "resource"]
+    id: str = Field(description="the new item's id")
+    k: int
+    exact: bool = Field(description="best and every option are exact")
+    best: RecommendChange
+    options: list[RecommendOption] = Field(description="the k best single-pair ways, best first")
+    unmet: Optional[RecommendUnmet] = Field(description="null when the new need is fully served, or for a resource")
+
+
+class RecommendApplyRequest(_Body):
+    """The new need (or resource) and the option chosen: a rank in the answer to the same k, or the id of
+    the resource (for a new resource: of the need)."""
+
+    need: Union[Need, SkipJsonSchema[None]] = Field(None, description="the new need")
+    resource: Union[Resource, SkipJsonSchema[None]] = Field(None, description="or the new resource")
+    option: Union[Annotated[int, Field(ge=1, le=K_MAX)], Annotated[str, Field(min_length=1, max_length=200)]] = \
+        Field(description="the option's rank, or the other side's id")
+    k: Optional[Annotated[int, Field(ge=1, le=K_MAX)]] = Field(None, description="as in the recommend call "
+                                                                                   "(default 5, or the rank)")
+    note: Optional[Annotated[str, Field(max_length=2000)]] = None
+
+
+class RecommendApplied(_Body):
+    """The entry added to the lists and the recorded choice (a recommend.applied audit event)."""
+
+    round_id: str
+    kind: Literal["need", "resource"]
+    need: Union[ListEntry, SkipJsonSchema[None]] = Field(None, description="the need added (kind need)")
+    resource: Union[ListEntry, SkipJsonSchema[None]] = Field(None, description="the resource added (kind resource)")
+    option: RecommendOption = Field(description="the option as checked again against the round")
+    event: AuditEvent

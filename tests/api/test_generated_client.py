@@ -2,7 +2,7 @@
 
 The generator must report no warning (a dropped operation or an unreadable
 schema is a warning); the generated package then creates, reads and lists
-rounds, their projects and unmet needs, and runs a what-if, all through the
+rounds, their projects and unmet needs, runs a what-if and asks for best fits, all through the
 app in-process (httpx's WSGI transport).
 """
 from __future__ import annotations
@@ -136,3 +136,40 @@ def test_schema_titles_are_unique_and_descriptions_plain(client):
     assert {"Lock", "Forbid", "ChangeLock", "ChangeForbid", "Result", "WhatIfRequest", "WhatIfReply"} <= set(schemas)
     text = json.dumps(spec, ensure_ascii=False)
     assert "``" not in text and ":class:`" not in text and ":func:`" not in text and ":mod:`" not in text
+
+
+@pytest.mark.slow
+def test_generated_client_asks_for_best_fits(generated, app, auth):
+    from importlib import import_module
+
+    from matcher.recommend import RecommendState, recommend
+
+    api = _api(generated, app, auth)
+    models = import_module(f"{PACKAGE}.models")
+    create = import_module(f"{PACKAGE}.api.rounds.create_round")
+    ask = import_module(f"{PACKAGE}.api.recommend.recommend_for_round")
+    apply = import_module(f"{PACKAGE}.api.recommend.apply_recommendation")
+    demo = json.loads(DEMO.read_text(encoding="utf-8"))
+    detail = create.sync(client=api, body=models.Round.from_dict(demo))
+    need = {**demo["needs"][0], "id": "N-NEW", "quantity": 2}
+    reply = ask.sync_detailed(detail.id, client=api, body=models.RecommendRequest.from_dict({"need": need, "k": 3}))
+    assert reply.status_code == 200, reply.content
+    answer = reply.parsed
+    assert isinstance(answer, models.RecommendAnswer) and answer.round_id == detail.id
+    want = recommend(RecommendState.from_documents(demo, detail.output.to_dict()), need, 3)
+    assert [(o.rank, o.resource_id, o.delta_served_value, o.delta_total_distance_m) for o in answer.options] == [
+        (o["rank"], o["resource_id"], o["delta_served_value"], o["delta_total_distance_m"]) for o in want["options"]]
+    assert answer.best.delta_served_value == want["best"]["delta_served_value"]
+    refused = ask.sync_detailed(detail.id, client=api,
+                                body=models.RecommendRequest.from_dict({"need": {**need, "quantity": 0}}))
+    assert refused.status_code == 422 and refused.parsed.errors[0].path == "need.quantity"
+    body = models.RecommendApplyRequest.from_dict({"need": need, "option": 1, "k": 3})
+    applied = apply.sync_detailed(detail.id, client=api, body=body)  # the demo's lists are empty: no community C00
+    assert applied.status_code == 422 and applied.parsed.errors[0].path == "need.community_id"
+    http = httpx.Client(base_url="http://matcher.test", transport=httpx.WSGITransport(app=app), headers=auth)
+    assert http.post("/api/v1/lists/communities", json={"id": "C00", "name": "社区00"}).status_code == 201
+    applied = apply.sync_detailed(detail.id, client=api, body=body)
+    assert applied.status_code == 201, applied.content
+    assert isinstance(applied.parsed, models.RecommendApplied) and applied.parsed.need.id == "N-NEW"
+    assert applied.parsed.option.resource_id == want["options"][0]["resource_id"]
+    assert applied.parsed.event.kind == "recommend.applied" and applied.parsed.event.after["rank"] == 1

@@ -29,7 +29,7 @@ def test_ask_shows_ranked_options_and_apply_adds_the_need(console, db):
     need = lists.get(db, cid, "need", "W-001")
     assert need["quantity"] == 2 and need["priority"] == 5
     events, _ = audit.list_events(db, cid, audit.EventFilter(kind="recommend.applied"))
-    assert len(events) == 1 and events[0]["after"]["round_id"] == rid and events[0]["after"]["option"]["rank"] == 1
+    assert len(events) == 1 and events[0]["after"]["round_id"] == rid and events[0]["after"]["rank"] == 1 and events[0]["after"]["kind"] == "need"
     assert events[0]["actor"] == "王书记"
     again = console.post("/console/wish/apply", {"round": rid, "option": "1", **WISH})
     assert again.status_code == 409 and "编号 W-001 已在清单中" in text_of(again)
