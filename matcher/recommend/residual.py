@@ -35,7 +35,8 @@ from ..errors import SolverFailed
 from ..problem import Problem
 
 INF = float("inf")
-_EXACT_FLOAT = 1 << 52
+_EXACT_INT = 1 << 61  # |cost| * nodes below this: every distance and sum fits in int64
+_UNREACHED = 1 << 62
 
 
 @dataclass
@@ -126,28 +127,55 @@ def build_network(p: Problem, x: np.ndarray, plain: np.ndarray, max_distance_m: 
 
 
 def potentials(net: Network, n_nodes: int) -> list:
-    """Shortest distances from ``O`` on the residual arcs, checked exactly (reduced costs >= 0)."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import NegativeCycleError, shortest_path
+    """Shortest distances from ``O`` on the residual arcs, checked exactly (reduced costs >= 0).
 
-    arcs = [a for a in range(len(net.head)) if net.room[a] > 0]
-    if not arcs:
+    Label-correcting rounds in exact int64 arithmetic, vectorised: each round relaxes the arcs
+    out of the nodes whose distance fell in the round before (Bellman-Ford's bound: a distance
+    still falling after ``n_nodes`` rounds means a negative cycle, i.e. the stored result is
+    not optimal). Rounds are as many as the longest shortest path has arcs, not ``n_nodes``.
+    """
+    room = np.asarray(net.room, dtype=np.int64)
+    arcs = np.flatnonzero(room > 0)
+    if arcs.size == 0:
         return [0] + [None] * (n_nodes - 1)
-    tails = [net.head[a ^ 1] for a in arcs]
-    heads = [net.head[a] for a in arcs]
-    costs = [net.cost[a] for a in arcs]
-    if max(abs(c) for c in costs) * n_nodes >= _EXACT_FLOAT:
+    head = np.asarray(net.head, dtype=np.int64)
+    tails, heads = head[arcs ^ 1], head[arcs]
+    costs = np.asarray(net.cost, dtype=object)[arcs]
+    if max(abs(int(c)) for c in (costs.max(), costs.min())) * n_nodes >= _EXACT_INT:
         raise SolverFailed("recommend", "the scaled costs of this round are too large for exact potentials")
-    g = csr_matrix((np.array(costs, dtype=np.float64), (np.array(tails), np.array(heads))), shape=(n_nodes, n_nodes))
-    try:
-        dist = shortest_path(g, method="BF", directed=True, indices=0)
-    except NegativeCycleError:
-        raise SolverFailed("recommend", "the stored result is not optimal (negative cycle)") from None
-    pi = [None if not np.isfinite(d) else int(round(d)) for d in dist.tolist()]
-    for t, h, c in zip(tails, heads, costs):
-        if pi[t] is not None and (pi[h] is None or c + pi[t] - pi[h] < 0):
-            raise SolverFailed("recommend", "the stored result is not optimal (negative reduced cost)")
+    costs = costs.astype(np.int64)
+    dist = _label_correcting(tails, heads, costs, n_nodes)
+    reached = dist < _UNREACHED
+    pi = [int(d) if r else None for d, r in zip(dist.tolist(), reached.tolist())]
+    t_ok = reached[tails]
+    if (t_ok & (~reached[heads] | (costs + dist[tails] - dist[heads] < 0))).any():
+        raise SolverFailed("recommend", "the stored result is not optimal (negative reduced cost)")
     return pi
+
+
+def _label_correcting(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Distances from node 0 (``_UNREACHED`` where none); ``SolverFailed`` on a negative cycle."""
+    order = np.argsort(tails, kind="stable")
+    tails, heads, costs = tails[order], heads[order], costs[order]
+    starts = np.searchsorted(tails, np.arange(n_nodes + 1))
+    dist = np.full(n_nodes, _UNREACHED, dtype=np.int64)
+    dist[0] = 0
+    active = np.array([0], dtype=np.int64)
+    for _ in range(n_nodes + 1):
+        if active.size == 0:
+            return dist
+        lo, hi = starts[active], starts[active + 1]
+        counts = hi - lo
+        sel = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(counts.sum())
+        cand = dist[tails[sel]] + costs[sel]
+        better = cand < dist[heads[sel]]
+        if not better.any():
+            return dist
+        h, c = heads[sel][better], cand[better]
+        before = dist.copy()
+        np.minimum.at(dist, h, c)
+        active = np.flatnonzero(dist < before)
+    raise SolverFailed("recommend", "the stored result is not optimal (negative cycle)")
 
 
 @dataclass

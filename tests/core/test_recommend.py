@@ -207,3 +207,45 @@ def test_cli_recommend_json_table_and_refusals(tmp_path):
     assert bad.exit_code == 2 and "need.quantity: must be >= 1" in bad.output
     far = CliRunner().invoke(main, ["recommend", *args, "--need", str(tmp_path / "need.json"), "-k", "51"])
     assert far.exit_code == 2 and "k: must be an integer from 1 to 50" in far.output
+
+
+def _plain_bellman_ford(n: int, arcs: list[tuple[int, int, int]]) -> list:
+    """Textbook Bellman-Ford from node 0 in Python ints (None: unreachable); None overall on a negative cycle."""
+    dist: list = [None] * n
+    dist[0] = 0
+    for _ in range(n):
+        changed = False
+        for t, h, c in arcs:
+            if dist[t] is not None and (dist[h] is None or dist[t] + c < dist[h]):
+                dist[h], changed = dist[t] + c, True
+        if not changed:
+            return dist
+    return None
+
+
+def _network(n: int, arcs: list[tuple[int, int, int]]):
+    from matcher.recommend.residual import Network
+
+    head, cost, room = [], [], []
+    for t, h, c in arcs:  # each arc with room, its reverse without
+        head += [h, t]
+        cost += [c, -c]
+        room += [1, 0]
+    return Network(0, head, cost, room, [-1] * len(head), [], [], [None] * n, 1)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_potentials_equal_a_textbook_bellman_ford(seed):
+    from matcher.errors import SolverFailed
+    from matcher.recommend.residual import potentials
+
+    rng = random.Random(seed)
+    n = rng.randint(2, 25)
+    arcs = [(rng.randrange(n), rng.randrange(n), rng.randint(-5, 30)) for _ in range(rng.randint(1, 4 * n))]
+    arcs = [(t, h, c) for t, h, c in arcs if t != h]
+    expected = _plain_bellman_ford(n, arcs)
+    if expected is None:  # a negative cycle reachable from 0: the stored result would not be optimal
+        with pytest.raises(SolverFailed, match="not optimal"):
+            potentials(_network(n, arcs), n)
+    else:
+        assert potentials(_network(n, arcs), n) == expected
