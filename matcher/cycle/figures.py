@@ -66,6 +66,8 @@ def _replay(events: Sequence[Mapping[str, Any]], end: str) -> tuple[dict[str, _P
             needs.append((e["at"], after))
         elif kind in ("provider.created", "provider.changed"):
             providers[after["id"]] = after
+        elif kind == "provider.withdrawn":  # a member who left owes no more projects this year
+            providers.pop(e["subject"], None)
         elif kind == "round.solved":
             for p in after.get("projects", ()):
                 projects[p["project_id"]] = _Project(p, e["at"])
@@ -145,7 +147,8 @@ def figures(events: Sequence[Mapping[str, Any]], *, start: str, end: str, by: st
 
 
 def members(events: Sequence[Mapping[str, Any]], *, year: int, end: str) -> dict:
-    """Each provider with ``min_projects_year``: ``{projects, min_projects_year, shortfall}`` for ``year``."""
+    """Each provider with ``min_projects_year`` still in the lists at ``end`` (a withdrawn one, e.g. a
+    member who left, is not listed): ``{projects, min_projects_year, shortfall}`` for ``year``."""
     projects, _, providers = _replay(events, end)
     out = {}
     for pid, provider in providers.items():

@@ -96,3 +96,13 @@ def test_members_this_year():
 def test_unknown_grouping():
     with pytest.raises(InputError):
         figures.figures(_log(), start=START, end=END, by="grid")
+
+
+def test_a_member_who_left_is_not_behind_his_minimum():
+    log = _log()
+    left = audit.next_event(None, at=T0 + timedelta(hours=50), actor="a", committee="C",  # figures read no chain
+                            kind="provider.withdrawn", subject="M-1", before={"id": "M-1", "status": "active"},
+                            after={"id": "M-1", "status": "withdrawn"})
+    log.append(left.to_dict())
+    assert figures.members(log, year=2026, end=END) == {}
+    assert figures.members(log, year=2026, end=audit.timestamp(T0 + timedelta(hours=45)))["M-1"]["shortfall"] == 3

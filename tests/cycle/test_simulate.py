@@ -144,6 +144,8 @@ def _replay(events: list[dict], end: str):
             needs.append((e["at"], e["after"]))
         elif e["kind"] in ("provider.created", "provider.changed"):
             providers[e["subject"]] = e["after"]
+        elif e["kind"] == "provider.withdrawn":
+            providers.pop(e["subject"], None)
         elif e["kind"] == "round.solved":
             for p in e["after"]["projects"]:
                 projects[p["project_id"]] = {**p, "solved_at": e["at"], "status": "proposed", "moves": []}
