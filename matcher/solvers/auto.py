@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -93,6 +93,82 @@ DIVE_SHARE = 0.8  # the bound LP and the dive end by this share of the part's ti
 CPSAT_PAIRS_PER_S = 2_000  # after the dive, CP-SAT runs on the whole part only with >= 1 s per this many pairs
 
 
+class _Start:
+    """The best result of a part found so far by the heuristics, and the bounds proven."""
+
+    def __init__(self, sub: Problem, options: SolveOptions):
+        self.sub, self.options = sub, options
+        self.x: Optional[np.ndarray] = None
+        self.relax_value: Optional[int] = None
+        self.relax_x: Optional[np.ndarray] = None
+        self.lp_value: Optional[int] = None
+
+    def bounds(self) -> list[int]:
+        return [b for b in (self.lp_value, self.relax_value, self.sub.value_upper_bound()) if b is not None]
+
+    def take(self, x: Optional[np.ndarray]) -> None:
+        """Keep ``x`` when it is better; report the part's best value and bound."""
+        self.x = _better(self.sub, self.x, x)
+        if self.x is not None:
+            self.options.note(best_value=self.sub.objective(self.x)[0], bound=min(self.bounds()))
+
+    def stopped(self) -> Solution:
+        """The part's result when a stop request ended the heuristics."""
+        if self.x is None:
+            return _unsolved(self.sub, STOPPED_MESSAGE)
+        return Solution.of(self.sub, Status.FEASIBLE, self.x, NAME, bound=min(self.bounds()), message=STOPPED_MESSAGE)
+
+
+STOPPED_MESSAGE = "stopped on request; kept the best result found so far"
+
+
+def _unsolved(sub: Problem, message: str) -> Solution:
+    """A part no stage has solved (a stop came first): its locks alone when they keep every rule
+    (all-or-nothing needs), else the greedy result; bound: what the part's pairs can carry."""
+    got = sub.need_load(sub.pair_lock)
+    if not (sub.aon & (got > 0) & (got < sub.qty)).any():
+        x: Optional[np.ndarray] = sub.pair_lock.copy()
+    else:
+        x = greedy_quantities(sub)
+    if x is None:
+        return Solution.empty(sub, Status.UNKNOWN, NAME, message)
+    return Solution.of(sub, Status.FEASIBLE, x, NAME, bound=sub.value_upper_bound(), message=message)
+
+
+def _heuristics(sub: Problem, options: SolveOptions, st: _Start, t0: float) -> None:
+    """The relaxed flow (bound, repaired start) and, when a provider limit binds, the LP bound and dive."""
+    from . import lp  # lazy: only large side-constrained parts need it
+
+    stop = options.should_stop
+    options.note(stage="relaxed flow")
+    try:
+        r = flow.solve(relaxed(sub), SolveOptions(workers=options.workers, should_stop=stop))
+        if r.status is Status.OPTIMAL:
+            st.relax_value, st.relax_x = r.served_value, r.x
+            st.take(repair(sub, r.x, stop))
+            st.take(_polish(sub, st.x, should_stop=stop))
+    except NotApplicable:
+        pass
+    if st.x is None or not sub.binding_groups().any():
+        return
+    lp_end = t0 + DIVE_SHARE * options.time_limit_s
+    options.note(stage="LP bound")
+    st.lp_value, res = lp.lp_bound(sub, time_limit_s=max(0.1, 0.5 * (lp_end - time.perf_counter())),
+                                   should_stop=stop)
+    if res is None:
+        return
+    st.take(None)  # the new bound
+    options.say(f"auto: LP bound {st.lp_value} (relaxed flow {st.relax_value}) in {res.seconds:.1f} s")
+    cols = lp.nearest_pairs(sub, DIVE_NEAREST) | (res.x > 1e-6) | (st.x > 0) | sub.locked
+    if st.relax_x is not None:
+        cols |= st.relax_x > 0
+    options.note(stage="LP dive")
+    rounded = lp.dive(sub, cols, lp_end, say=options.say, should_stop=stop)
+    if rounded is not None:
+        st.take(_polish(sub, repair(sub, rounded, stop), should_stop=stop))
+    options.say(f"auto: LP dive result {sub.objective(st.x)[0]}")
+
+
 def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
     """One side-constrained part by CP-SAT, started from the greedy result.
 
@@ -102,38 +178,24 @@ def cpsat_part(sub: Problem, options: SolveOptions) -> Solution:
     near-optimal start). CP-SAT then runs on the whole part with the time left,
     unless that is too short for its presolve (``CPSAT_PAIRS_PER_S``). When
     CP-SAT does not prove the optimum, the best result found is kept, with the
-    tightest bound at hand."""
-    from . import lp  # lazy: only large side-constrained parts need it
-
+    tightest bound at hand. Every stage polls ``options.should_stop``; a stop
+    keeps the best result so far."""
     t0 = time.perf_counter()
     deadline = t0 + options.time_limit_s
-    start = greedy_quantities(sub)
-    relax_value = lp_value = None
-    relax_x = None
-    if sub.n_pairs >= HEURISTIC_PAIRS:
-        try:
-            r = flow.solve(relaxed(sub), SolveOptions(workers=options.workers))
-            if r.status is Status.OPTIMAL:
-                relax_value, relax_x = r.served_value, r.x
-                start = _polish(sub, _better(sub, start, repair(sub, r.x)))
-        except NotApplicable:
-            pass
-        if start is not None and sub.binding_groups().any():
-            lp_end = t0 + DIVE_SHARE * options.time_limit_s
-            lp_value, res = lp.lp_bound(sub, time_limit_s=max(0.1, 0.5 * (lp_end - time.perf_counter())))
-            if res is not None:
-                options.say(f"auto: LP bound {lp_value} (relaxed flow {relax_value}) in {res.seconds:.1f} s")
-                cols = lp.nearest_pairs(sub, DIVE_NEAREST) | (res.x > 1e-6) | (start > 0) | sub.locked
-                if relax_x is not None:
-                    cols |= relax_x > 0
-                rounded = lp.dive(sub, cols, lp_end, say=options.say, should_stop=options.should_stop)
-                if rounded is not None:
-                    start = _better(sub, start, _polish(sub, repair(sub, rounded)))
-                options.say(f"auto: LP dive result {sub.objective(start)[0]}")
-    bounds = [b for b in (lp_value, relax_value, sub.value_upper_bound()) if b is not None]
+    st = _Start(sub, options)
+    try:
+        options.note(stage="greedy")
+        st.take(greedy_quantities(sub, options.should_stop))
+        if sub.n_pairs >= HEURISTIC_PAIRS:
+            _heuristics(sub, options, st, t0)
+    except parallel.Stopped:
+        return st.stopped()
+    if options.stopped():
+        return st.stopped()
+    start, bounds = st.x, st.bounds()
     heuristic_bound = min(bounds)
     left = deadline - time.perf_counter()
-    if start is not None and lp_value is not None and left * CPSAT_PAIRS_PER_S < sub.n_pairs:
+    if start is not None and st.lp_value is not None and left * CPSAT_PAIRS_PER_S < sub.n_pairs:
         proven = sub.objective(start)[0] >= heuristic_bound
         return Solution.of(sub, Status.FEASIBLE, start, NAME, bound=heuristic_bound,
                            message="part too large for CP-SAT in the time left; kept the LP dive result ("
@@ -181,13 +243,19 @@ def parts(p: Problem) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Merge:
-    """The round's result, assembled part by part (x, and per part status, bound and message)."""
+    """The round's result, assembled part by part (x, and per part status, bound and message),
+    and the round's progress figures as the parts come in (``options.note``)."""
 
-    def __init__(self, p: Problem):
+    def __init__(self, p: Problem, options: Optional[SolveOptions] = None):
         self.x = np.zeros(p.n_pairs, dtype=np.int64)
         self.status: dict[int, Status] = {}  # per part (flow batches under negative keys)
         self.bound: dict[int, int] = {}
         self.message: dict[int, str] = {}
+        self.value: dict[int, int] = {}
+        self.ub: dict[int, int] = {}  # what each part's pairs can carry
+        self.options = options or SolveOptions()
+        self.total_ub = p.value_upper_bound() if self.options.on_progress is not None else 0
+        self.parts_total = 0
 
     def add(self, key: int, sel: np.ndarray, sub: Problem, sol: Solution, zero_if_unknown: bool = True) -> Solution:
         """Take one part's solution (replacing an earlier one of the same part)."""
@@ -199,7 +267,35 @@ class _Merge:
         self.status[key] = sol.status
         self.bound[key] = sol.bound_served_value if sol.bound_served_value is not None else sub.value_upper_bound()
         self.message[key] = sol.message
+        self.value[key] = sol.served_value
+        if self.options.on_progress is not None:
+            self.ub[key] = sub.value_upper_bound()
+            self.options.note(parts_done=len(self.status), parts_total=max(self.parts_total, len(self.status)),
+                              **self._figures(None))
         return sol
+
+    def _figures(self, without: Optional[int]) -> dict[str, int]:
+        """The round's served value and bound from the parts in hand (``without`` one of them)."""
+        keys = [k for k in self.status if k != without]
+        value = sum(self.value[k] for k in keys)
+        bound = self.total_ub - sum(self.ub[k] - self.bound[k] for k in keys)
+        return {"best_value": value, "bound": bound}
+
+    def part_options(self, key: int, sub: Problem, options: SolveOptions) -> SolveOptions:
+        """``options`` for solving one part: its progress figures become the round's."""
+        if options.on_progress is None:
+            return options
+        part_ub = sub.value_upper_bound()
+
+        def note(**fields) -> None:
+            base = self._figures(key)
+            base["bound"] -= part_ub
+            for name in ("best_value", "bound"):
+                if name in fields:
+                    fields[name] = int(fields[name]) + base[name]
+            options.note(**fields)
+
+        return replace(options, on_progress=note)
 
     def solution(self, p: Problem, stats: dict) -> Solution:
         statuses = set(self.status.values())
@@ -217,37 +313,46 @@ class _Merge:
 
 def _run_flows(p: Problem, label: np.ndarray, needs_cpsat: np.ndarray, options: SolveOptions,
                merged: _Merge, stats: dict) -> list[int]:
-    """Solve the plain parts by min-cost flow; the parts flow cannot model (cost range) go back to CP-SAT."""
+    """Solve the plain parts by min-cost flow; the parts flow cannot model (cost range) go back to CP-SAT.
+    Flows a stop request left unsolved keep their locks only."""
     batches = flow_batches(label, ~needs_cpsat)
     stats["flow_tasks"] = len(batches)
+    merged.parts_total += len(batches)
     subs = [compact(p, sel) for sel in batches]
     runner = parallel.current()
     mode = parallel.choose(runner, len(subs), sum(sub.n_pairs for sub in subs), options.workers)
     order = sorted(range(len(subs)), key=lambda b: -subs[b].n_pairs)  # longest first
     tasks = [("flow", subs[b], options.time_limit_s, options.workers, None) for b in order]
     flow.preload()
+    options.note(stage="min-cost flow")
     if mode == "dask":
         done = runner.map(run_task, tasks)
     elif mode == "fork":
         cores = min(options.workers or os.cpu_count() or 1, len(tasks))
         options.say(f"auto: {len(tasks)} flows on {cores} local processes")
-        done = parallel.local_map(run_task, tasks, cores, costs=[t[1].n_pairs for t in tasks])
+        done = parallel.local_map(run_task, tasks, cores, costs=[t[1].n_pairs for t in tasks],
+                                  should_stop=options.should_stop)
     else:
-        done = [_flow_or_none(t[1], options) for t in tasks]
+        done = parallel.local_map(lambda t: _flow_or_none(t[1], options), tasks, 1, should_stop=options.should_stop)
     back: list[int] = []
     for b, sol in zip(order, done):
-        if sol is None:  # cost range too wide for one flow: let CP-SAT take those parts
+        if sol is parallel.STOPPED:
+            sol = _unsolved(subs[b], STOPPED_MESSAGE)
+        elif sol is None:  # cost range too wide for one flow: let CP-SAT take those parts
             back += np.unique(label[batches[b]]).tolist()
             continue
         merged.add(-1 - b, batches[b], subs[b], sol, zero_if_unknown=False)
     return back
 
 
-def _flow_or_none(sub: Problem, options: SolveOptions) -> Optional[Solution]:
+def _flow_or_none(sub: Problem, options: SolveOptions) -> Any:
+    """The flow's solution; ``None`` when flow cannot model it; ``parallel.STOPPED`` on a stop request."""
     try:
         return flow.solve(sub, options)
     except NotApplicable:
         return None
+    except parallel.Stopped:
+        return parallel.STOPPED
 
 
 def run_task(task: tuple) -> Optional[Solution]:
@@ -293,19 +398,25 @@ def _run_cpsat_here(p: Problem, label: np.ndarray, parts_: list[int], sizes: dic
                     options: SolveOptions, merged: _Merge, stats: dict) -> None:
     """CP-SAT parts one after the other, each with a share of the time left in proportion to its
     size (unused time carries over). While time is left, the parts not proven yet are revisited,
-    each continuing from its best result as a hint, until all are proven or the limit is reached."""
+    each continuing from its best result as a hint, until all are proven or the limit is reached.
+    A stop request ends the loop at once: parts not reached keep their locks only (:func:`_unsolved`)."""
     todo, passes = list(parts_), 0
     while todo:
         passes += 1
         left = sum(sizes[c] for c in todo)
         unproven = []
         for k, c in enumerate(todo):
+            if options.stopped():
+                if passes == 1:  # the parts not reached, together (they share nothing)
+                    sel = np.flatnonzero(np.isin(label, todo[k:]))
+                    merged.add(c, sel, p.restrict(sel), _unsolved(p.restrict(sel), STOPPED_MESSAGE))
+                break
             sel = np.flatnonzero(label == c)
             sub = p.restrict(sel)
             share = max(0.0, deadline - time.perf_counter()) * sizes[c] / max(1, left)
             left -= sizes[c]
             options.say(f"auto: pass {passes}, part {k + 1}/{len(todo)} with {sel.size} pairs by cpsat")
-            opts = replace(options, time_limit_s=max(0.05, share))
+            opts = merged.part_options(c, sub, replace(options, time_limit_s=max(0.05, share)))
             if passes == 1:
                 sol = merged.add(c, sel, sub, cpsat_part(sub, opts))
                 if sol.status in (Status.INFEASIBLE, Status.UNKNOWN):
@@ -321,8 +432,7 @@ def _run_cpsat_here(p: Problem, label: np.ndarray, parts_: list[int], sizes: dic
                 merged.bound[c] = min(bound, merged.bound[c])
             if merged.status[c] is Status.FEASIBLE:
                 unproven.append(c)
-        stopped = options.should_stop is not None and options.should_stop()
-        todo = unproven if not stopped and deadline - time.perf_counter() >= REVISIT_MIN_S else []
+        todo = unproven if not options.stopped() and deadline - time.perf_counter() >= REVISIT_MIN_S else []
     stats["cpsat_passes"] = passes
 
 
@@ -331,7 +441,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     deadline = t0 + options.time_limit_s
     p = problem
     label, needs_cpsat = parts(p)
-    merged = _Merge(p)
+    merged = _Merge(p, options)
     n_flow = int((~needs_cpsat).sum())
     stats = {"components": int(needs_cpsat.size), "components_flow": n_flow,
              "components_cpsat": int(needs_cpsat.sum())}
@@ -340,6 +450,7 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         cpsat_parts = sorted(set(cpsat_parts) | set(_run_flows(p, label, needs_cpsat, options, merged, stats)))
     sizes = dict(enumerate(np.bincount(label[label >= 0], minlength=needs_cpsat.size).tolist()))
     ordered = sorted(cpsat_parts, key=lambda c: (-sizes.get(c, 0), c))
+    merged.parts_total += len(ordered)
     if ordered and parallel.choose(parallel.current(), len(ordered), 0, options.workers) == "dask":
         _run_cpsat_remote(p, label, ordered, sizes, deadline, options, merged)
     elif ordered:

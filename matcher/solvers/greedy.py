@@ -11,13 +11,18 @@ import time
 
 import numpy as np
 
+from ..parallel import check_stop
 from ..problem import Problem, Solution, SolveOptions, Status
 
 NAME = "greedy"
 
 
-def greedy_quantities(p: Problem) -> np.ndarray | None:
-    """Greedy quantities per pair, or ``None`` when the locks could not be completed."""
+STOP_EVERY = 512  # needs between two polls of should_stop
+
+
+def greedy_quantities(p: Problem, should_stop=None) -> np.ndarray | None:
+    """Greedy quantities per pair, or ``None`` when the locks could not be completed;
+    raises :class:`matcher.parallel.Stopped` when ``should_stop()`` turns true."""
     x = p.pair_lock.copy()
     lk = p.locked
     res_locked, need_locked, projects = p.locked_load()
@@ -26,8 +31,7 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
         return None
     free = np.flatnonzero(~lk)
     if free.size == 0:  # only locks: still refuse a locked all-or-nothing need left partly served
-        got = p.need_load(x)
-        return None if (p.aon & (got > 0) & (got < p.qty)).any() else x
+        return _complete_or_none(p, x)
     # pairs grouped by need, nearest first; needs by weight desc then index
     fneed = p.pair_need[free]
     order = free[np.lexsort((p.pair_res[free], p.pair_dist[free], fneed, -p.weight[fneed]))]
@@ -43,7 +47,9 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
     order_l = order.tolist()
     aon = p.aon.tolist()
     xs = x.tolist()
-    for s, e in zip(starts.tolist(), ends.tolist()):
+    for n, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
+        if n % STOP_EVERY == STOP_EVERY - 1:
+            check_stop(should_stop)
         j = int(need_of[s])
         if qty_l[j] == 0:
             continue
@@ -69,17 +75,19 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
                 cap_l[i] += amount
                 qty_l[j] += amount
                 proj[group[i]] -= 1
-    x = np.asarray(xs, dtype=np.int64)
-    # a locked all-or-nothing need left partly served cannot be rolled back
+    return _complete_or_none(p, np.asarray(xs, dtype=np.int64))
+
+
+def _complete_or_none(p: Problem, x: np.ndarray) -> np.ndarray | None:
+    """``x``, or None when it leaves an all-or-nothing need partly served (a locked one cannot be rolled back)."""
     got = p.need_load(x)
-    if (p.aon & (got > 0) & (got < p.qty)).any():
-        return None
-    return x
+    return None if (p.aon & (got > 0) & (got < p.qty)).any() else x
 
 
 def solve(problem: Problem, options: SolveOptions) -> Solution:
     t0 = time.perf_counter()
-    x = greedy_quantities(problem)
+    options.note(stage="greedy")
+    x = greedy_quantities(problem, options.should_stop)
     if x is None:
         return Solution.empty(problem, Status.UNKNOWN, NAME,
                               "greedy could not complete the locked all-or-nothing needs; try cpsat")
