@@ -3,10 +3,13 @@
 A worker polls the database for ``queued`` rounds (a cheap read every
 ``poll_s``; a round queued by this same process, as under ``matcher serve``,
 wakes its workers at once through :func:`notify_queued`), claims one with a lease
-(``lease_owner``, ``lease_expires_at``), and solves it while a heartbeat
-thread renews the lease every few seconds and watches for a cancel request
-(``DELETE /rounds/<id>``), which stops CP-SAT through ``should_stop`` while
-keeping the best result found so far. A worker that dies (SIGKILL, power
+(``lease_owner``, ``lease_expires_at``), and solves it while a watcher
+thread (:class:`Attempt`) renews the lease every few seconds, stores the
+solver's progress (stage, best value, bound, parts) at most twice a second and
+reads the cancel flag (``DELETE /rounds/<id>``) five times a second: a cancel
+stops every solver stage through ``should_stop`` within a fraction of a second,
+the round turns ``cancelled`` then, and the best result found so far is
+attached to it when checked. A worker that dies (SIGKILL, power
 loss) stops renewing; the next worker to poll finds the expired lease and
 queues the round again, or marks it ``failed`` after ``max_attempts``. No
 round stays ``running`` forever.
@@ -128,31 +131,16 @@ class Worker:
     def solve(self, job: repo.Job) -> None:
         from .service import solve_prepared, prepare
 
-        cancel = threading.Event()
-        lost = threading.Event()
-        done = threading.Event()
-
-        def heartbeat() -> None:
-            while not done.wait(self.settings.heartbeat_s):
-                try:
-                    state = repo.renew_lease(self.db, job.id, self.id, self.settings.lease_s)
-                except Exception:
-                    log.exception("round %s: lease renewal failed", job.id)
-                    continue
-                if state is None:
-                    lost.set()
-                    return
-                if state:
-                    cancel.set()
-
-        beat = threading.Thread(target=heartbeat, name=f"lease-{job.id}", daemon=True)
-        beat.start()
+        run = Attempt(self, job)
+        watcher = threading.Thread(target=run.watch, name=f"lease-{job.id}", daemon=True)
+        watcher.start()
         document, failure = None, None
         try:
             prep = prepare(job.input_json.encode("utf-8"))
-            result = solve_prepared(prep, workers=self.settings.solver_workers,
-                                    should_stop=lambda: cancel.is_set() or lost.is_set() or self.stopping.is_set())
-            document = result.document
+            run.phase = "solving"
+            if not run.cancel.is_set():
+                document = solve_prepared(prep, workers=self.settings.solver_workers, should_stop=run.should_stop,
+                                          on_progress=run.note).document
         except InputError as exc:
             failure = f"{exc.title}: {exc.describe(10)}"
         except MatcherError as exc:
@@ -162,17 +150,94 @@ class Worker:
             failure = f"internal error: {type(exc).__name__}"
             log.exception("round %s: unexpected error", job.id)
         finally:
-            done.set()
-            beat.join()
-        if lost.is_set():
+            run.done.set()
+            watcher.join()
+        if run.lost.is_set():
             log.warning("round %s: lease lost, result dropped", job.id)
             return
-        if self.stopping.is_set() and not cancel.is_set():
+        if self.stopping.is_set() and not run.cancel.is_set():
             repo.release(self.db, job.id, self.id)
             log.info("round %s: handed back to the queue (worker stopping)", job.id)
             return
         stored = repo.finish(self.db, job.id, self.id, document, failure)
         log.info("round %s: %s", job.id, "stored" if stored else "not stored (lease lost)")
+
+
+CANCEL_POLL_S = 0.2  # a running round's cancel flag is read this often (one read by primary key)
+PROGRESS_EVERY_S = 0.5  # and its progress written at most this often, when it changed
+FINISHING = ("verifying", "output")  # the stages after the solve (see matcher.service.solve_prepared)
+
+
+class Attempt:
+    """One claimed round as its worker solves it: the stop flags, the progress, the cancel.
+
+    A thread (:meth:`watch`) renews the lease every heartbeat, reads the cancel
+    flag every ``CANCEL_POLL_S`` and writes the progress figures the solver
+    reports (:meth:`note`) at most every ``PROGRESS_EVERY_S``. A cancel stops
+    the solve through :meth:`should_stop`; the round turns ``cancelled`` as soon
+    as no solver runs any more (at once while the round is being prepared or its
+    result checked, else when the solve stage returns), and its best result is
+    attached a moment later (:func:`matcher.store.repo.finish`).
+    """
+
+    def __init__(self, worker: Worker, job: repo.Job):
+        self.worker, self.job, self.db = worker, job, worker.db
+        self.cancel, self.lost, self.done = threading.Event(), threading.Event(), threading.Event()
+        self.lock = threading.Lock()
+        self.figures: dict = {"stage": "preparing"}
+        self.dirty, self.written, self.marked = True, 0.0, False
+        self.phase = "preparing"  # preparing | solving | finishing
+
+    def should_stop(self) -> bool:
+        return self.cancel.is_set() or self.lost.is_set() or self.worker.stopping.is_set()
+
+    def note(self, **fields) -> None:
+        """The solver's progress (``SolveOptions.on_progress``): kept here, written by the watcher."""
+        with self.lock:
+            self.figures.update(fields)
+            self.dirty = True
+        if fields.get("stage") in FINISHING and self.phase == "solving":
+            self.phase = "finishing"
+            self.mark_if_cancelled()
+
+    def mark_if_cancelled(self) -> None:
+        """Once cancel is asked and no solver runs: the round is ``cancelled`` now (once)."""
+        if not self.cancel.is_set() or self.phase == "solving":
+            return
+        with self.lock:
+            if self.marked:
+                return
+            self.marked = True
+        message = ("cancelled before the solve started; no result kept" if self.phase == "preparing"
+                   else "cancelled on request; the solve stopped and its best result so far is kept")
+        repo.mark_cancelled(self.db, self.job.id, self.worker.id, message)
+
+    def watch(self) -> None:
+        settings = self.worker.settings
+        renew_at = time.monotonic() + settings.heartbeat_s
+        while not self.done.wait(min(CANCEL_POLL_S, settings.heartbeat_s)):
+            try:
+                if time.monotonic() >= renew_at:
+                    renew_at = time.monotonic() + settings.heartbeat_s
+                    state = repo.renew_lease(self.db, self.job.id, self.worker.id, settings.lease_s)
+                    if state is None:
+                        self.lost.set()
+                        return
+                else:
+                    state = repo.cancel_requested(self.db, self.job.id)
+                if state and not self.cancel.is_set():
+                    self.cancel.set()
+                    self.mark_if_cancelled()
+                self.write_progress()
+            except Exception:
+                log.exception("round %s: lease renewal or progress failed", self.job.id)
+
+    def write_progress(self) -> None:
+        with self.lock:
+            if not self.dirty or time.monotonic() - self.written < PROGRESS_EVERY_S:
+                return
+            figures, self.dirty, self.written = dict(self.figures), False, time.monotonic()
+        repo.set_progress(self.db, self.job.id, self.worker.id, figures)
 
 
 def start_in_thread(db: Database, settings: WorkerSettings) -> Worker:
