@@ -37,6 +37,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 2,           # worker: a round whose worker died this often ends failed
     "PAGE_SIZE": 20,             # GET /rounds default page size
     "CORS_ORIGINS": "",          # origins allowed by CORS, comma- or space-separated ("*": any); none by default
+    "EVENTS_MAX_S": 30.0,        # GET /rounds/<id>/events: a stream ends after this long (the client reconnects)
+    "EVENTS_MAX_STREAMS": 16,    # ... at most this many streams per web process at once (more: 503)
+    "EVENTS_POLL_S": 0.5,        # ... each reads the round this often
+    "WHATIF_BUDGET_S": 20.0,     # POST /whatif: total solving seconds of one request, shared by its rounds
+    "WHATIF_MAX_PAIRS": 25000,   # ... and candidate pairs of all its rounds together (more: 422)
 }
 # key -> (type, smallest allowed value); strings have no minimum
 _RULES: dict[str, tuple[type, Optional[float]]] = {
@@ -44,6 +49,8 @@ _RULES: dict[str, tuple[type, Optional[float]]] = {
     "MAX_BODY_MB": (float, 0.001), "SYNC_MAX_PAIRS": (int, 0), "SYNC_MAX_BODY_KB": (int, 0),
     "SYNC_BUDGET_S": (float, 0), "SOLVER_WORKERS": (int, 0), "POLL_S": (float, 0.001), "LEASE_S": (float, 0.1),
     "HEARTBEAT_S": (float, 0.01), "MAX_ATTEMPTS": (int, 1), "PAGE_SIZE": (int, 1),
+    "EVENTS_MAX_S": (float, 0.1), "EVENTS_MAX_STREAMS": (int, 1), "EVENTS_POLL_S": (float, 0.01),
+    "WHATIF_BUDGET_S": (float, 0.1), "WHATIF_MAX_PAIRS": (int, 0),
 }
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 

@@ -45,7 +45,7 @@ def test_enough_requests_were_generated():
               if s.name == "matcher_http_requests_total"}
     total = sum(counts.values())
     operations = sum(len([m for m in item if m in ("get", "post", "delete")]) for item in schema.raw_schema["paths"].values())
-    assert operations == 11 + 10  # rounds, results, what-if, operations; lists and cycle (PATCH not counted)
+    assert operations == 13 + 10  # rounds (with events, demo-round), results, what-if, operations; lists and cycle (PATCH not counted)
     print(f"schemathesis: {total} requests over {operations} operations")
     assert total >= 1000, total
     assert not any(int(status) >= 500 for (_, _, status) in counts)
