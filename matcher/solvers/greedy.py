@@ -17,7 +17,7 @@ from ..problem import Problem, Solution, SolveOptions, Status
 NAME = "greedy"
 
 
-STOP_EVERY = 512  # needs between two polls of should_stop
+STOP_EVERY = 128  # needs between two polls of should_stop
 
 
 def greedy_quantities(p: Problem, should_stop=None) -> np.ndarray | None:
@@ -34,7 +34,9 @@ def greedy_quantities(p: Problem, should_stop=None) -> np.ndarray | None:
         return _complete_or_none(p, x)
     # pairs grouped by need, nearest first; needs by weight desc then index
     fneed = p.pair_need[free]
+    check_stop(should_stop)
     order = free[np.lexsort((p.pair_res[free], p.pair_dist[free], fneed, -p.weight[fneed]))]
+    check_stop(should_stop)
     need_of = p.pair_need[order]
     starts = np.flatnonzero(np.r_[True, need_of[1:] != need_of[:-1]])
     ends = np.r_[starts[1:], order.size]

@@ -358,13 +358,15 @@ def mark_cancelled(db: Database, round_id: str, worker_id: str, message: str) ->
     """A cancelled round whose solve has stopped: status ``cancelled`` at once; the worker keeps its
     lease to attach the best result found so far (:func:`finish`) a moment later."""
 
-    def run(s: Session) -> bool:
-        row = s.scalar(select(RoundRow).where(RoundRow.id == round_id))
-        if row is None or row.status != "running" or row.lease_owner != worker_id:
+    def run(s: Session) -> bool:  # two statements, without loading the round's documents
+        now = utcnow()
+        res = s.execute(update(RoundRow)
+                        .where(RoundRow.id == round_id, RoundRow.lease_owner == worker_id,
+                               RoundRow.status == "running")
+                        .values(status="cancelled", finished_at=now, updated_at=now, message=message))
+        if res.rowcount != 1:
             return False
-        row.finished_at = utcnow()
-        row.message = message
-        _event(s, row, "cancelled", message, at=row.finished_at)
+        s.add(StatusEvent(round_id=round_id, status="cancelled", message=message, at=now))
         return True
 
     return db.write(run)
