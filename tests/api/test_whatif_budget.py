@@ -48,7 +48,7 @@ def test_whatif_over_the_pairs_cap_is_refused_before_solving(app, client, auth):
 
     base = slow_round(time_limit_s=60)
     pairs = len(prepare(base).pairs)
-    app.config.update(WHATIF_MAX_PAIRS=pairs * 3)
+    app.config.update(WHATIF_MAX_PAIRS=pairs * 3, WHATIF_BUDGET_S=2.0)
     began = time.monotonic()
     r = client.post(URL, json={"base": base, "scenarios": _scenarios(5)}, headers=auth)
     assert r.status_code == 422 and r.mimetype == "application/problem+json"
