@@ -253,12 +253,15 @@ class _Merge:
         self.message: dict[int, str] = {}
         self.value: dict[int, int] = {}
         self.ub: dict[int, int] = {}  # what each part's pairs can carry
+        self.parts: dict[int, int] = {}  # how many parts each key holds
         self.options = options or SolveOptions()
         self.total_ub = p.value_upper_bound() if self.options.on_progress is not None else 0
         self.parts_total = 0
 
-    def add(self, key: int, sel: np.ndarray, sub: Problem, sol: Solution, zero_if_unknown: bool = True) -> Solution:
-        """Take one part's solution (replacing an earlier one of the same part)."""
+    def add(self, key: int, sel: np.ndarray, sub: Problem, sol: Solution, zero_if_unknown: bool = True,
+            parts: int = 1) -> Solution:
+        """Take one part's solution (replacing an earlier one of the same part; ``parts``: how many parts
+        ``sel`` holds, for the progress figures)."""
         if zero_if_unknown and sol.status is Status.UNKNOWN and not sub.locked.any():
             # nothing found in time, but serving nothing is always valid here
             sol = Solution.of(sub, Status.FEASIBLE, np.zeros(sub.n_pairs, dtype=np.int64), NAME,
@@ -269,9 +272,9 @@ class _Merge:
         self.message[key] = sol.message
         self.value[key] = sol.served_value
         if self.options.on_progress is not None:
-            self.ub[key] = sub.value_upper_bound()
-            self.options.note(parts_done=len(self.status), parts_total=max(self.parts_total, len(self.status)),
-                              **self._figures(None))
+            self.ub[key], self.parts[key] = sub.value_upper_bound(), parts
+            done = sum(self.parts.values())
+            self.options.note(parts_done=done, parts_total=max(self.parts_total, done), **self._figures(None))
         return sol
 
     def _figures(self, without: Optional[int]) -> dict[str, int]:
@@ -340,6 +343,7 @@ def _run_flows(p: Problem, label: np.ndarray, needs_cpsat: np.ndarray, options: 
             sol = _unsolved(subs[b], STOPPED_MESSAGE)
         elif sol is None:  # cost range too wide for one flow: let CP-SAT take those parts
             back += np.unique(label[batches[b]]).tolist()
+            merged.parts_total -= 1  # counted again as CP-SAT parts
             continue
         merged.add(-1 - b, batches[b], subs[b], sol, zero_if_unknown=False)
     return back
@@ -409,7 +413,8 @@ def _run_cpsat_here(p: Problem, label: np.ndarray, parts_: list[int], sizes: dic
             if options.stopped():
                 if passes == 1:  # the parts not reached, together (they share nothing)
                     sel = np.flatnonzero(np.isin(label, todo[k:]))
-                    merged.add(c, sel, p.restrict(sel), _unsolved(p.restrict(sel), STOPPED_MESSAGE))
+                    merged.add(c, sel, p.restrict(sel), _unsolved(p.restrict(sel), STOPPED_MESSAGE),
+                               parts=len(todo) - k)
                 break
             sel = np.flatnonzero(label == c)
             sub = p.restrict(sel)
