@@ -22,6 +22,12 @@ service and the solver has to pass it along::
 
 Dask is an optional dependency (``pip install matcher[bench]``); it is only
 imported when a :class:`DaskRunner` is created.
+
+This machine's processes: :func:`local_map` maps a function over forked
+copies of this process; :func:`call_stoppable` runs one backend call that
+cannot be interrupted (HiGHS, min-cost flow) in a forked child that a stop
+request kills at once (:class:`Stopped`). Every forked child dies with its
+parent (:func:`die_with_parent`) and closes the pipe ends it does not use.
 """
 from __future__ import annotations
 
