@@ -123,6 +123,6 @@ def test_a_stream_follows_a_real_worker_to_the_end(served):
         log.close()
     final = call("GET", f"{base}/api/v1/rounds/{body['id']}", tok)[1]
     assert final["status"] == "optimal" and final["progress"] is None
-    end = [b for b in texts[-1].split("\n\n") if b.startswith("event: end")][0]
+    end = next(b for b in texts[-1].split("\n\n") if b.startswith("event: end"))
     assert json.loads(end.split("data: ", 1)[1]) == {"status": "optimal"}
     assert "event: status" in "".join(texts) and '"status": "optimal"' in "".join(texts)
