@@ -24,12 +24,22 @@ service and the solver has to pass it along::
 
 Dask is an optional dependency (``pip install matcher[bench]``); it is only
 imported when a :class:`DaskRunner` is created.
+
+This machine's processes: :func:`local_map` maps a function over forked
+copies of this process; :func:`call_stoppable` runs one backend call that
+cannot be interrupted (HiGHS, min-cost flow) in a forked child that a stop
+request kills at once (:class:`Stopped`). Every forked child dies with its
+parent (:func:`die_with_parent`) and closes the pipe ends it does not use.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import ctypes
 import os
+import pickle
+import signal
+import sys
 from typing import Any, Optional
 from collections.abc import Callable, Iterator, Sequence
 
@@ -155,17 +165,133 @@ def lpt_shares(costs: Sequence[float], workers: int) -> list[list[int]]:
     return [sh for sh in shares if sh]
 
 
-def _child(conn, fn: Callable[[Any], Any], items: list) -> None:
+class Stopped(Exception):
+    """A solve stage was stopped on request (its ``should_stop()`` turned true) before it returned."""
+
+
+def check_stop(should_stop: Optional[Callable[[], bool]]) -> None:
+    """Raise :class:`Stopped` when ``should_stop()`` is true (nothing without a ``should_stop``)."""
+    if should_stop is not None and should_stop():
+        raise Stopped()
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a forked child, first thing: be killed (SIGKILL) when the parent dies, and leave at
+    once when it already has (the fork raced with its death: the child was re-parented).
+
+    ``PR_SET_PDEATHSIG`` (Linux; elsewhere only the check) fires when the *thread*
+    that forked ends; every fork here waits for its children in that thread."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl: the check below stays
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` when it survives pickling (the way back to the parent), else a RuntimeError naming it."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _child(conn, fn: Callable[[Any], Any], items: list, parent_pid: int, inherited: Sequence[Any] = ()) -> None:
+    """A forked child's life: die with the parent, close the pipe ends it inherited but does not
+    use (else a parent killed while the child writes would leave it blocked on a pipe that the
+    child itself keeps open), compute, send the results back."""
+    die_with_parent(parent_pid)
+    for other in inherited:
+        other.close()
     try:
         conn.send(("ok", [fn(item) for item in items]))
     except BaseException as exc:
-        conn.send(("error", exc))
+        conn.send(("error", _portable(exc)))
     finally:
         conn.close()
 
 
+def _fork(ctx, fn: Callable[[Any], Any], items: list, open_ends: list) -> tuple[Any, Any]:
+    """Start a child computing ``[fn(x) for x in items]``: (our read end, the process).
+    ``open_ends``: read ends of earlier children, closed in this one."""
+    here, there = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(there, fn, items, os.getpid(), [*open_ends, here]), daemon=True)
+    proc.start()
+    there.close()
+    return here, proc
+
+
+def _reap(ends: Sequence[Any], procs: Sequence[Any], kill: bool) -> None:
+    """Close our pipe ends and make sure every child is gone (killed at once when ``kill``)."""
+    for here in ends:
+        here.close()
+    for proc in procs:
+        if proc.is_alive() and not kill:
+            proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+
+
+def _received(here, proc) -> Any:
+    """A child's results (its exception raised here)."""
+    try:
+        kind, payload = here.recv()
+    except EOFError:
+        proc.join()
+        raise RuntimeError(f"a forked worker ended without its results (exit code {proc.exitcode})") from None
+    if kind == "error":
+        raise payload
+    return payload
+
+
+STOP_POLL_S = 0.05  # a parent waiting for stoppable children polls should_stop this often
+STOPPABLE_MIN_PAIRS = 20_000  # solver calls on at least this many pairs run stoppable (shorter ones end in < 1 s)
+
+
+def call_stoppable(fn: Callable[..., Any], args: tuple, should_stop: Optional[Callable[[], bool]]) -> Any:
+    """``fn(*args)`` for a backend call that cannot be interrupted (HiGHS, min-cost flow).
+
+    Without ``should_stop`` (or without fork) it runs here. Otherwise it runs in
+    a forked child while this thread polls ``should_stop`` every ``STOP_POLL_S``;
+    a stop kills the child at once and raises :class:`Stopped`."""
+    import multiprocessing
+
+    if should_stop is None or "fork" not in multiprocessing.get_all_start_methods():
+        return fn(*args)
+    check_stop(should_stop)
+    here, proc = _fork(multiprocessing.get_context("fork"), _apply, [(fn, args)], [])
+    stopped = True
+    try:
+        while not here.poll(STOP_POLL_S):
+            check_stop(should_stop)
+            if not proc.is_alive() and not here.poll(0):
+                break
+        result = _received(here, proc)[0]
+        stopped = False
+        return result
+    finally:
+        _reap([here], [proc], kill=stopped)
+
+
+def _apply(call: tuple) -> Any:
+    fn, args = call
+    return fn(*args)
+
+
+STOPPED = object()  # local_map's result for an item a stop request left unsolved
+
+
 def local_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
-              costs: Optional[Sequence[float]] = None) -> list[Any]:
+              costs: Optional[Sequence[float]] = None,
+              should_stop: Optional[Callable[[], bool]] = None) -> list[Any]:
     """``[fn(x) for x in items]`` on ``workers`` processes of this machine: this
     one and ``workers - 1`` forked copies of it, each with a fixed share of the
     items (:func:`lpt_shares` over ``costs``, default equal).
@@ -176,44 +302,57 @@ def local_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
     before forking because the solver backends keep the interpreter lock while
     they work, so a feeding thread here could not hand out items on demand.
     A child's exception is raised here. Falls back to serial where fork is
-    missing."""
+    missing. Children die with this process (:func:`die_with_parent`).
+
+    With ``should_stop``, every share runs in a child and this thread only
+    waits, polling it: a stop kills the children at once, and the items not
+    finished by then come back as :data:`STOPPED`."""
     import multiprocessing
 
     items = list(items)
     if workers < 2 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(item) for item in items]
+        return _serial(fn, items, should_stop)
     shares = lpt_shares(list(costs) if costs is not None else [1.0] * len(items), min(workers, len(items)))
     ctx = multiprocessing.get_context("fork")
-    children = []
+    forked = shares if should_stop is not None else shares[1:]
+    ends: list[Any] = []
+    procs: list[Any] = []
+    out: list[Any] = [STOPPED] * len(items)
+    stopped = False
     try:
-        for share in shares[1:]:
-            here, there = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(there, fn, [items[k] for k in share]), daemon=True)
-            proc.start()
-            there.close()
-            children.append((share, here, proc))
-        out: list[Any] = [None] * len(items)
-        for k, result in zip(shares[0], [fn(items[k]) for k in shares[0]]):
-            out[k] = result
-        for share, here, proc in children:
-            try:
-                kind, payload = here.recv()
-            except EOFError:
-                proc.join()
-                raise RuntimeError(f"a forked worker ended without its results (exit code {proc.exitcode})") from None
-            if kind == "error":
-                raise payload
-            for k, result in zip(share, payload):
-                out[k] = result
+        for share in forked:
+            here, proc = _fork(ctx, fn, [items[k] for k in share], ends)
+            ends.append(here)
+            procs.append(proc)
+        if should_stop is None:
+            for k in shares[0]:
+                out[k] = fn(items[k])
+        stopped = _gather(forked, ends, procs, out, should_stop)
         return out
     finally:
-        for _, here, proc in children:
-            here.close()
-            if proc.is_alive():
-                proc.join(timeout=5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
+        _reap(ends, procs, kill=stopped)
+
+
+def _serial(fn: Callable[[Any], Any], items: list, should_stop: Optional[Callable[[], bool]]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        out.append(STOPPED if should_stop is not None and should_stop() else fn(item))
+    return out
+
+
+def _gather(shares: list, ends: list, procs: list, out: list, should_stop: Optional[Callable[[], bool]]) -> bool:
+    """Fill ``out`` from the children's pipes; True when a stop request ended the wait first."""
+    from multiprocessing.connection import wait
+
+    waiting = dict(zip(ends, zip(shares, procs)))
+    while waiting:
+        if should_stop is not None and should_stop():
+            return True
+        for here in wait(list(waiting), timeout=STOP_POLL_S if should_stop is not None else None):
+            share, proc = waiting.pop(here)
+            for k, result in zip(share, _received(here, proc)):
+                out[k] = result
+    return False
 
 
 _current: contextvars.ContextVar[SerialRunner] = contextvars.ContextVar(

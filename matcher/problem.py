@@ -273,17 +273,40 @@ class Problem:
                        group_target=None if self.group_target is None else self.group_target[grp])
 
 
+PROGRESS_FIELDS = ("stage", "best_value", "bound", "parts_done", "parts_total")
+
+
 @dataclass
 class SolveOptions:
+    """How to solve: the time limit, the worker threads, a start, and three callbacks.
+
+    ``progress`` takes text lines (the CLI's live line); ``on_progress`` takes
+    structured figures as keywords of :data:`PROGRESS_FIELDS` (``stage``, and for
+    the whole round ``best_value`` and ``bound`` of the served value, ``parts_done``
+    of ``parts_total``), called from the solving thread, possibly often: keep it
+    cheap (the worker stores a throttled copy); ``should_stop`` is polled by every
+    long stage, and True makes it end early with the best result so far.
+    """
+
     time_limit_s: float = 60.0
     workers: int = 0  # 0 = all cores
     hint: Optional[np.ndarray] = None  # quantities per pair, a known feasible solution
     progress: Optional[Callable[[str], None]] = None
     should_stop: Optional[Callable[[], bool]] = None  # polled; True asks the solver to stop early
+    on_progress: Optional[Callable[..., None]] = None  # structured progress (keywords of PROGRESS_FIELDS)
 
     def say(self, message: str) -> None:
         if self.progress is not None:
             self.progress(message)
+
+    def note(self, **fields) -> None:
+        """Report structured progress (see :data:`PROGRESS_FIELDS`)."""
+        if self.on_progress is not None:
+            self.on_progress(**fields)
+
+    def stopped(self) -> bool:
+        """Whether a stop was requested."""
+        return self.should_stop is not None and self.should_stop()
 
 
 @dataclass(frozen=True)

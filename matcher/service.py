@@ -25,6 +25,7 @@ from .model import Round
 from .jsontext import to_json
 from .locks import lock_conflicts, lock_message
 from .output import build_output
+from .parallel import Stopped
 from .problem import Problem, Solution, SolveOptions, Status
 from .results import Result, round_digest
 from .tables import RoundTables, build_tables
@@ -147,8 +148,13 @@ def _solve(prep: Prepared, name: str, options: SolveOptions) -> Solution:
     except NotApplicable as exc:
         why = "; ".join(p.message for p in exc.problems)
         raise UnsupportedSolverError([FieldIssue("params.solver", f"{name!r} cannot solve this round: {why}")]) from None
+    except Stopped:  # a stage with nothing to keep yet
+        return Solution.empty(problem, Status.UNKNOWN, name, "stopped on request before any result was found")
     fair = prep.round.params.fairness
     if fair is None or sol.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return sol
+    if options.stopped():
+        sol.message = "; ".join(m for m in (sol.message, "stopped on request before the fairness level") if m)
         return sol
     if name == "greedy":
         raise UnsupportedSolverError([FieldIssue("params.solver", "greedy cannot solve the fairness level; "
@@ -163,16 +169,24 @@ def _solve(prep: Prepared, name: str, options: SolveOptions) -> Solution:
 def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s: Optional[float] = None,
                    workers: int = 0, progress: Optional[Callable[[str], None]] = None,
                    should_stop: Optional[Callable[[], bool]] = None, timings: bool = True,
-                   hint: Optional[np.ndarray] = None) -> RoundResult:
-    """Solve a prepared round, verify the result and build the output document."""
+                   hint: Optional[np.ndarray] = None,
+                   on_progress: Optional[Callable[..., None]] = None) -> RoundResult:
+    """Solve a prepared round, verify the result and build the output document.
+
+    ``should_stop`` and ``on_progress``: see :class:`matcher.problem.SolveOptions`; the
+    stages after the solve are reported as ``stage`` ``verifying`` and ``output``."""
     t0 = time.perf_counter()
     params = prep.round.params
     name = solver or params.solver
     limit = float(time_limit_s if time_limit_s is not None else params.time_limit_s)
     t, pairs, problem = prep.tables, prep.pairs, prep.problem
-    options = SolveOptions(time_limit_s=limit, workers=workers, progress=progress, should_stop=should_stop, hint=hint)
+    options = SolveOptions(time_limit_s=limit, workers=workers, progress=progress, should_stop=should_stop, hint=hint,
+                           on_progress=on_progress)
+    if on_progress is not None:
+        options.note(stage=f"solving ({name})", best_value=0, bound=problem.value_upper_bound())
     sol = _solve(prep, name, options)
     t1 = time.perf_counter()
+    options.note(stage="verifying")
     if sol.status in (Status.OPTIMAL, Status.FEASIBLE):
         if progress is not None:
             progress("verifying the result")
@@ -193,6 +207,7 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
                        ("components_cpsat", sol.stats.components_cpsat)):
         if value is not None:
             stats[key] = value
+    options.note(stage="output")
     result = build_output(t, pairs, sol, stats)
     result.round_sha256 = round_digest(prep.round)
     t3 = time.perf_counter()

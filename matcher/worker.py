@@ -3,10 +3,13 @@
 A worker polls the database for ``queued`` rounds (a cheap read every
 ``poll_s``; a round queued by this same process, as under ``matcher serve``,
 wakes its workers at once through :func:`notify_queued`), claims one with a lease
-(``lease_owner``, ``lease_expires_at``), and solves it while a heartbeat
-thread renews the lease every few seconds and watches for a cancel request
-(``DELETE /rounds/<id>``), which stops CP-SAT through ``should_stop`` while
-keeping the best result found so far. A worker that dies (SIGKILL, power
+(``lease_owner``, ``lease_expires_at``), and solves it while a watcher
+thread (:class:`Attempt`) renews the lease every few seconds, stores the
+solver's progress (stage, best value, bound, parts) at most twice a second and
+reads the cancel flag (``DELETE /rounds/<id>``) ten times a second: a cancel
+stops every solver stage through ``should_stop`` within a fraction of a second,
+the round turns ``cancelled`` then, and the best result found so far is
+attached to it when checked. A worker that dies (SIGKILL, power
 loss) stops renewing; the next worker to poll finds the expired lease and
 queues the round again, or marks it ``failed`` after ``max_attempts``. No
 round stays ``running`` forever.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -40,6 +44,7 @@ log = logging.getLogger("matcher.worker")
 _LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # the running workers of this process
 REAP_EVERY_S = 1.0  # expired leases are looked for at most this often (a write transaction)
 CHECKPOINT_EVERY_S = 60.0  # an idle worker truncates the SQLite WAL at most this often
+SWITCH_INTERVAL_S = 0.001  # interpreter lock hand-over while a solve runs (Python's default: 5 ms)
 
 
 def opaque_id() -> str:
@@ -89,6 +94,9 @@ class Worker:
 
     def run_forever(self) -> None:
         log.info("worker %s (host %s, pid %d) polling", self.id, socket.gethostname(), os.getpid())
+        # the watcher's short database transactions give the interpreter lock up at every call into
+        # sqlite and then wait for the solving thread to hand it back: at most this long, not 5 ms each
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         _LIVE.add(self)
         try:
             while not self.stopping.is_set():
@@ -128,31 +136,16 @@ class Worker:
     def solve(self, job: repo.Job) -> None:
         from .service import solve_prepared, prepare
 
-        cancel = threading.Event()
-        lost = threading.Event()
-        done = threading.Event()
-
-        def heartbeat() -> None:
-            while not done.wait(self.settings.heartbeat_s):
-                try:
-                    state = repo.renew_lease(self.db, job.id, self.id, self.settings.lease_s)
-                except Exception:
-                    log.exception("round %s: lease renewal failed", job.id)
-                    continue
-                if state is None:
-                    lost.set()
-                    return
-                if state:
-                    cancel.set()
-
-        beat = threading.Thread(target=heartbeat, name=f"lease-{job.id}", daemon=True)
-        beat.start()
+        run = Attempt(self, job)
+        watcher = threading.Thread(target=run.watch, name=f"lease-{job.id}", daemon=True)
+        watcher.start()
         document, failure = None, None
         try:
             prep = prepare(job.input_json.encode("utf-8"))
-            result = solve_prepared(prep, workers=self.settings.solver_workers,
-                                    should_stop=lambda: cancel.is_set() or lost.is_set() or self.stopping.is_set())
-            document = result.document
+            run.phase = "solving"
+            if not run.cancel.is_set():
+                document = solve_prepared(prep, workers=self.settings.solver_workers, should_stop=run.should_stop,
+                                          on_progress=run.note).document
         except InputError as exc:
             failure = f"{exc.title}: {exc.describe(10)}"
         except MatcherError as exc:
@@ -162,17 +155,98 @@ class Worker:
             failure = f"internal error: {type(exc).__name__}"
             log.exception("round %s: unexpected error", job.id)
         finally:
-            done.set()
-            beat.join()
-        if lost.is_set():
+            run.done.set()
+            watcher.join()
+        if run.lost.is_set():
             log.warning("round %s: lease lost, result dropped", job.id)
             return
-        if self.stopping.is_set() and not cancel.is_set():
+        if self.stopping.is_set() and not run.cancel.is_set():
             repo.release(self.db, job.id, self.id)
             log.info("round %s: handed back to the queue (worker stopping)", job.id)
             return
         stored = repo.finish(self.db, job.id, self.id, document, failure)
         log.info("round %s: %s", job.id, "stored" if stored else "not stored (lease lost)")
+
+
+CANCEL_POLL_S = 0.1  # a running round's cancel flag is read this often (one read by primary key)
+PROGRESS_EVERY_S = 0.5  # and its progress written at most this often, when it changed
+FINISHING = ("verifying", "output")  # the stages after the solve (see matcher.service.solve_prepared)
+
+
+class Attempt:
+    """One claimed round as its worker solves it: the stop flags, the progress, the cancel.
+
+    A thread (:meth:`watch`) renews the lease every heartbeat, reads the cancel
+    flag every ``CANCEL_POLL_S`` and writes the progress figures the solver
+    reports (:meth:`note`) at most every ``PROGRESS_EVERY_S``. A cancel stops
+    the solve through :meth:`should_stop`; the round turns ``cancelled`` as soon
+    as no solver runs any more (at once while the round is being prepared or its
+    result checked, else when the solve stage returns), and its best result is
+    attached a moment later (:func:`matcher.store.repo.finish`).
+    """
+
+    def __init__(self, worker: Worker, job: repo.Job):
+        self.worker, self.job, self.db = worker, job, worker.db
+        self.cancel, self.lost, self.done = threading.Event(), threading.Event(), threading.Event()
+        self.lock = threading.Lock()
+        self.figures: dict = {"stage": "preparing"}
+        self.dirty, self.written, self.marked, self.cancel_seen = True, 0.0, False, 0.0
+        self.phase = "preparing"  # preparing | solving | finishing
+
+    def should_stop(self) -> bool:
+        return self.cancel.is_set() or self.lost.is_set() or self.worker.stopping.is_set()
+
+    def note(self, **fields) -> None:
+        """The solver's progress (``SolveOptions.on_progress``): kept here, written by the watcher."""
+        with self.lock:
+            self.figures.update(fields)
+            self.dirty = True
+        if fields.get("stage") in FINISHING and self.phase == "solving":
+            self.phase = "finishing"
+            self.mark_if_cancelled()
+
+    def mark_if_cancelled(self) -> None:
+        """Once cancel is asked and no solver runs: the round is ``cancelled`` now (once)."""
+        if not self.cancel.is_set() or self.phase == "solving":
+            return
+        with self.lock:
+            if self.marked:
+                return
+            self.marked = True
+        message = ("cancelled before the solve started; no result kept" if self.phase == "preparing"
+                   else "cancelled on request; the solve stopped and its best result so far is kept")
+        repo.mark_cancelled(self.db, self.job.id, self.worker.id, message)
+        log.info("round %s: cancelled %.2f s after the request was seen", self.job.id,
+                 time.monotonic() - self.cancel_seen)
+
+    def watch(self) -> None:
+        settings = self.worker.settings
+        renew_at = time.monotonic() + settings.heartbeat_s
+        while not self.done.wait(min(CANCEL_POLL_S, settings.heartbeat_s)):
+            try:
+                if time.monotonic() >= renew_at:
+                    renew_at = time.monotonic() + settings.heartbeat_s
+                    state = repo.renew_lease(self.db, self.job.id, self.worker.id, settings.lease_s)
+                    if state is None:
+                        self.lost.set()
+                        return
+                else:
+                    state = repo.cancel_requested(self.db, self.job.id)
+                if state and not self.cancel.is_set():
+                    self.cancel.set()
+                    self.cancel_seen = time.monotonic()
+                    log.info("round %s: cancel requested (stage %s)", self.job.id, self.figures.get("stage"))
+                    self.mark_if_cancelled()
+                self.write_progress()
+            except Exception:
+                log.exception("round %s: lease renewal or progress failed", self.job.id)
+
+    def write_progress(self) -> None:
+        with self.lock:
+            if not self.dirty or time.monotonic() - self.written < PROGRESS_EVERY_S:
+                return
+            figures, self.dirty, self.written = dict(self.figures), False, time.monotonic()
+        repo.set_progress(self.db, self.job.id, self.worker.id, figures)
 
 
 def start_in_thread(db: Database, settings: WorkerSettings) -> Worker:

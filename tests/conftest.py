@@ -41,6 +41,9 @@ SLOW_MODULES = {
     "tests/core/test_properties.py",       # hypothesis against a MILP reference
     "tests/core/test_member_rounds.py",    # LP bound and dive against a MILP reference
     "tests/whatif/test_scenario_files.py",  # every shipped scenario solved to the optimum
+    "tests/api/test_cancel_within_a_second_in_every_stage.py",  # a worker process on a C-size round
+    "tests/api/test_orphaned_solver_children.py",  # worker processes killed with SIGKILL
+    "tests/api/test_events_under_gunicorn.py",  # event streams through gunicorn and a worker
 }
 SLOW_TESTS = {
     "tests/lists_report/test_report.py::test_report_draws_in_headless_chromium_offline",

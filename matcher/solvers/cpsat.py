@@ -10,9 +10,15 @@ minimize the distance. Each stage fixes its optimum before the next and starts
 from the previous stage's result (the first from the caller's hint, else the
 greedy result). The wall-clock limit covers all stages; a stage stopped early
 gives ``feasible`` with the best result so far and the served-value bound.
+
+A stop request (``options.should_stop``) is honoured within a fraction of a
+second in every stage: building the model polls it every ``POLL_EVERY``
+variables or constraints (a stop there keeps the start result), and a solve
+is stopped by a thread polling it every ``STOP_POLL_S``.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -22,10 +28,38 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SolverFailed
+from ..parallel import Stopped, check_stop
 from ..problem import Problem, Solution, SolveOptions, SolverStats, Status, StopReason
 
 NAME = "cpsat"
 DETERMINISTIC_PAIRS = 5000  # parts up to this many pairs run single-worker by default
+POLL_EVERY = 4096  # model building polls should_stop every this many variables or constraints
+STOP_POLL_S = 0.1  # a running solve polls should_stop this often
+SHORT_LIMIT_S = 1.0  # an UNKNOWN within a limit this short counts as the limit's (not a fault)
+
+
+class Poll:
+    """Counts model-building steps and checks ``should_stop`` every ``POLL_EVERY`` of them."""
+
+    def __init__(self, should_stop=None):
+        self.should_stop, self.k = should_stop, 0
+
+    def __call__(self) -> None:
+        self.k += 1
+        if self.k % POLL_EVERY == 0:
+            check_stop(self.should_stop)
+
+    def series(self, make, index: pd.Index, **bounds) -> pd.Series:
+        """``make(name, index, **bounds)`` (a CpModel ``new_*_var_series``) in chunks, polling between them."""
+        chunks = []
+        for lo in range(0, len(index), POLL_EVERY):
+            check_stop(self.should_stop)
+            idx = index[lo: lo + POLL_EVERY]
+            chunks.append(make(idx, **{k: v.loc[idx] for k, v in bounds.items()}))
+        return pd.concat(chunks) if len(chunks) > 1 else (chunks[0] if chunks else make(index, **bounds))
+
+
+NO_POLL = Poll()  # never stops (no should_stop)
 
 
 def _status(cp_model, code, stopped: bool) -> Status:
@@ -42,36 +76,61 @@ def _status(cp_model, code, stopped: bool) -> Status:
 
 
 def solve(problem: Problem, options: SolveOptions) -> Solution:
+    """The lexicographic optimum within the time limit. A stop request while the model is
+    built (or before) keeps the start result (``options.hint`` or the greedy one) as ``feasible``."""
+    t0 = time.perf_counter()
+    hint = options.hint
+    try:
+        check_stop(options.should_stop)
+        if hint is None:
+            from .greedy import greedy_quantities
+            hint = greedy_quantities(problem, options.should_stop)
+        return _solve(problem, options, hint, t0)
+    except Stopped:
+        if hint is None:
+            return Solution.empty(problem, Status.UNKNOWN, NAME, "stopped on request before any result was found")
+        return Solution.of(problem, Status.FEASIBLE, hint, NAME, bound=problem.value_upper_bound(),
+                           message="stopped on request while building the model; kept the start result")
+
+
+def _solve(problem: Problem, options: SolveOptions, hint, t0: float) -> Solution:
     from ortools.sat.python import cp_model  # lazy: heavy import
 
-    t0 = time.perf_counter()
     p = problem
+    poll = Poll(options.should_stop)
+    options.note(stage="CP-SAT model")
     m = cp_model.CpModel()
-    f, x = _quantities(m, p)
-    fy, y, targeted = _projects(cp_model, m, p, f, x)
-    _limits(cp_model, m, p, f, x)
+    f, x = _quantities(m, p, poll)
+    fy, y, targeted = _projects(cp_model, m, p, f, x, poll)
+    _limits(cp_model, m, p, f, x, poll)
     value = cp_model.LinearExpr.weighted_sum(list(x), f["weight"].tolist())
     distance = cp_model.LinearExpr.weighted_sum(list(x), f["dist"].tolist())
     stages = [("served value", value, -1)]
     if p.has_previous:
-        stages.append(("churn", _churn_expr(cp_model, m, p, f, x), 1))
+        stages.append(("churn", _churn_expr(cp_model, m, p, f, x, poll), 1))
     if targeted.any():
         stages.append(("participation", _shortfall_expr(cp_model, m, p, fy, y, targeted), 1))
     stages.append(("distance", distance, 1))
 
-    hint = options.hint
-    if hint is None:
-        from .greedy import greedy_quantities
-        hint = greedy_quantities(p)
     if hint is not None:
-        for xv, h in zip(x, np.asarray(hint)[f.index.to_numpy()].tolist()):
-            m.add_hint(xv, int(h))
+        add_hints(m, x, np.asarray(hint)[f.index.to_numpy()], poll)
     runner = _Runner(cp_model, m, p, x, options, t0 + options.time_limit_s)
     options.say(f"cpsat: {len(f)} pairs, {len(fy)} project indicators")
-    return _run_stages(m, runner, p, x, stages, t0)
+    sol = _run_stages(m, runner, p, x, stages, t0)
+    if sol.status is Status.UNKNOWN and hint is not None:  # the time limit or a stop came before any result
+        return Solution.of(p, Status.FEASIBLE, hint, NAME, bound=p.value_upper_bound(),
+                           message=f"{runner.why()} before CP-SAT found a result; kept the start result")
+    return sol
 
 
-def _quantities(m, p: Problem):
+def add_hints(m, x: pd.Series, values: np.ndarray, poll: Poll) -> None:
+    """Hint every variable of ``x`` with its value (polling for a stop)."""
+    for xv, h in zip(x, values.tolist()):
+        poll()
+        m.add_hint(xv, int(h))
+
+
+def _quantities(m, p: Problem, poll: Poll = NO_POLL):
     """The frame of usable pairs (index = pair index) and their quantity variables."""
     hi, lk = p.pair_hi(), p.locked
     frame = pd.DataFrame({
@@ -80,12 +139,12 @@ def _quantities(m, p: Problem):
         "minq": np.where(lk, 0, p.min_qty[p.pair_res]),
     })
     f = frame.iloc[np.flatnonzero(p.usable())]
-    x = m.new_int_var_series("x", f.index, lower_bounds=pd.Series(f["lock"].to_numpy(), index=f.index),
-                             upper_bounds=f["hi"])
+    x = poll.series(lambda idx, **b: m.new_int_var_series("x", idx, **b), f.index,
+                    lower_bounds=pd.Series(f["lock"].to_numpy(), index=f.index), upper_bounds=f["hi"])
     return f, x
 
 
-def _projects(cp_model, m, p: Problem, f: pd.DataFrame, x):
+def _projects(cp_model, m, p: Problem, f: pd.DataFrame, x, poll: Poll = NO_POLL):
     """Project indicators ``y`` where a minimum lot, a binding provider limit or a
     target needs them (``y = 1`` exactly when the pair carries a quantity), and the limits."""
     binding = p.binding_groups()
@@ -94,8 +153,9 @@ def _projects(cp_model, m, p: Problem, f: pd.DataFrame, x):
     fy = f[needs_y]
     if not len(fy):
         return fy, None, targeted
-    y = m.new_bool_var_series("y", fy.index)
+    y = poll.series(lambda idx: m.new_bool_var_series("y", idx), fy.index)
     for xv, yv, h, mq, lock in zip(x[fy.index], y, fy["hi"], fy["minq"], fy["lock"]):
+        poll()
         if lock > 0:
             m.add(yv == 1)
             continue
@@ -107,12 +167,14 @@ def _projects(cp_model, m, p: Problem, f: pd.DataFrame, x):
     return fy, y, targeted
 
 
-def _limits(cp_model, m, p: Problem, f: pd.DataFrame, x) -> None:
+def _limits(cp_model, m, p: Problem, f: pd.DataFrame, x, poll: Poll = NO_POLL) -> None:
     """Capacities, quantities and all-or-nothing needs (only the constraints that can bind)."""
     for r, idx in f.groupby("res").groups.items():
+        poll()
         if f.loc[idx, "hi"].sum() > p.cap[r]:
             m.add(cp_model.LinearExpr.sum(list(x[idx])) <= int(p.cap[r]))
     for n, idx in f.groupby("need").groups.items():
+        poll()
         if p.aon[n] and p.qty[n] > 1:
             z = m.new_bool_var(f"z{n}")
             m.add(cp_model.LinearExpr.sum(list(x[idx])) == int(p.qty[n]) * z)
@@ -134,21 +196,30 @@ class _Runner:
 
     def watch(self, level: str):
         options = self.options
+        served = level.startswith("level 1 ")  # its objective is the served value
 
         class Watch(self.cp_model.CpSolverSolutionCallback):
             def on_solution_callback(self) -> None:
                 options.say(f"cpsat {level}: objective {self.objective_value:.0f}, bound {self.best_objective_bound:.0f}")
+                if served:
+                    options.note(best_value=round(self.objective_value),
+                                 bound=math.floor(self.best_objective_bound + 1e-6))
                 if options.should_stop is not None and options.should_stop():
                     self.stop_search()
 
         return Watch()
 
     def run(self, level: str) -> Status:
+        """Solve one level; ``UNKNOWN`` at once when a stop was requested already."""
+        if self.stop_requested():
+            return Status.UNKNOWN
+        self.options.note(stage=f"CP-SAT {level}")
         limit = max(0.05, self.deadline - time.perf_counter())
         self.solver.parameters.max_time_in_seconds = limit
         began = time.perf_counter()
         code = self._run_code(level)
-        ran_out = time.perf_counter() - began >= 0.9 * limit - 0.01
+        # CP-SAT may give up a little early on a very short limit (measured: 0.10 s of 0.13 s)
+        ran_out = time.perf_counter() - began >= 0.9 * limit - 0.01 or limit <= SHORT_LIMIT_S
         return _status(self.cp_model, code, ran_out or self.stop_requested())
 
     def stop_requested(self) -> bool:
@@ -163,9 +234,9 @@ class _Runner:
         finished = threading.Event()
 
         def poll() -> None:
-            while not finished.wait(0.2):
+            while not finished.wait(STOP_POLL_S):
                 if self.options.should_stop():
-                    self.solver.stop_search()
+                    self.solver.stop_search()  # again at every poll: a call before the solve began is lost
 
         poller = threading.Thread(target=poll, name="cpsat-should-stop", daemon=True)
         poller.start()
@@ -184,11 +255,12 @@ class _Runner:
         return out
 
 
-def _churn_expr(cp_model, m, p: Problem, f: pd.DataFrame, x):
+def _churn_expr(cp_model, m, p: Problem, f: pd.DataFrame, x, poll: Poll = NO_POLL):
     """Level 3: ``sum |x - previous|`` over all pairs (a constant for the unusable ones)."""
     prev = p.pair_prev[f.index.to_numpy()]
     terms, constant = [], int(p.pair_prev.sum() - prev.sum()) + p.prev_outside
     for xv, q, h in zip(x, prev.tolist(), f["hi"].tolist()):
+        poll()
         if q == 0:
             terms.append(xv)
             continue
@@ -221,8 +293,8 @@ def _run_stages(m, runner: _Runner, p: Problem, x, stages: list, t0: float) -> S
         (m.maximize if sense < 0 else m.minimize)(expr)
         if best_x is not None:
             m.clear_hints()
-            for xv, h in zip(x, best_x[x.index.to_numpy()].tolist()):
-                m.add_hint(xv, int(h))
+            with contextlib.suppress(Stopped):  # then the level's run below answers at once: the result is kept
+                add_hints(m, x, best_x[x.index.to_numpy()], Poll(runner.options.should_stop))
         began = time.perf_counter()
         st = runner.run(f"level {k + 1} ({name})")
         levels.append(time.perf_counter() - began)

@@ -21,6 +21,8 @@ with the fairness counts kept as constraints.
 
 The result is ``optimal`` only when ``V*`` was proven, every check was decided
 (a feasible result found, or infeasibility proven) and every later level proven.
+A stop request ends the search at once with the fairest result found so far
+(it meets the value floor and every stage finished before the stop).
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..parallel import Stopped
 from ..problem import Problem, Solution, SolveOptions, Status, StopReason
 from . import cpsat
 
@@ -57,9 +60,11 @@ class _Model:
                  deadline: float):
         self.cp_model, self.p = cp_model, p
         self.m = m = cp_model.CpModel()
-        self.f, self.x = cpsat._quantities(m, p)
-        self.fy, self.y, self.targeted = cpsat._projects(cp_model, m, p, self.f, self.x)
-        cpsat._limits(cp_model, m, p, self.f, self.x)
+        poll = cpsat.Poll(options.should_stop)
+        options.note(stage="fairness model")
+        self.f, self.x = cpsat._quantities(m, p, poll)
+        self.fy, self.y, self.targeted = cpsat._projects(cp_model, m, p, self.f, self.x, poll)
+        cpsat._limits(cp_model, m, p, self.f, self.x, poll)
         self.value = cp_model.LinearExpr.weighted_sum(list(self.x), self.f["weight"].tolist())
         self.comms = np.flatnonzero(demand > 0).tolist()
         self.demand = demand
@@ -102,7 +107,7 @@ def _candidates(demand: np.ndarray) -> list[Fraction]:
 def _stage(model: _Model, kept: list, cands: list[Fraction], lo: int, allowed: int, x_lo: np.ndarray):
     """Binary search for the largest candidate index with a result; ``lo`` is known feasible."""
     hi, best = len(cands) - 1, (lo, model.below_at_most(cands[lo], allowed), x_lo)
-    while lo < hi:
+    while lo < hi and not model.runner.stop_requested():
         mid = (lo + hi + 1) // 2
         lit = model.below_at_most(cands[mid], allowed)
         x = model.feasible(kept, lit)
@@ -120,7 +125,10 @@ def solve(p: Problem, need_comm: np.ndarray, n_comm: int, spec: FairnessSpec, ba
 
     t0 = time.perf_counter()
     demand = servable_demand(p, need_comm, n_comm)
-    model = _Model(cp_model, p, need_comm, demand, options, t0 + options.time_limit_s)
+    try:
+        model = _Model(cp_model, p, need_comm, demand, options, t0 + options.time_limit_s)
+    except Stopped:
+        return _stopped(p, base, base.x)
     v_star = base.served_value
     floor = math.ceil(spec.ratio * v_star)
     model.m.add(model.value >= floor)
@@ -131,6 +139,8 @@ def solve(p: Problem, need_comm: np.ndarray, n_comm: int, spec: FairnessSpec, ba
     lo = 0
     for k in range(stages):
         lo, lit, x = _stage(model, kept, cands, lo, k, x)
+        if model.runner.stop_requested():
+            return _stopped(p, base, x)  # x meets the floor and the stages kept so far
         kept.append(lit)
         if cands[lo] == 1:
             break  # everyone fully covered: the rest of the sorted vector is 1
@@ -138,6 +148,8 @@ def solve(p: Problem, need_comm: np.ndarray, n_comm: int, spec: FairnessSpec, ba
         model.m.add(lit == 1)
     model.m.clear_assumptions()
     sol = _later_levels(model, p, x, t0)
+    if sol.status is Status.UNKNOWN and model.runner.stop_requested():
+        return _stopped(p, base, x)
     proven = sol.status is Status.OPTIMAL and base.status is Status.OPTIMAL and model.decided
     status = Status.OPTIMAL if proven else (Status.FEASIBLE if sol.status is not Status.UNKNOWN else sol.status)
     message = sol.message or ("" if proven else "fairness not proven: the plain optimum or a fairness check "
@@ -159,6 +171,13 @@ def _stop_reason(model: _Model, sol: Solution, base: Solution) -> StopReason:
     return StopReason.CANCELLED if model.runner.stop_requested() else StopReason.TIME_LIMIT
 
 
+def _stopped(p: Problem, base: Solution, x: np.ndarray) -> Solution:
+    """The result of a fairness solve ended by a stop request: ``x``, the fairest found so far."""
+    return Solution.of(p, Status.FEASIBLE, x, NAME, bound=base.bound_served_value,
+                       message="stopped on request during the fairness level; kept the fairest result found so far",
+                       value_without_fairness=base.served_value)
+
+
 def _later_levels(model: _Model, p: Problem, hint: np.ndarray, t0: float) -> Solution:
     cp = model.cp_model
     stages = [("served value", model.value, -1)]
@@ -168,6 +187,9 @@ def _later_levels(model: _Model, p: Problem, hint: np.ndarray, t0: float) -> Sol
         stages.append(("participation", cpsat._shortfall_expr(cp, model.m, p, model.fy, model.y, model.targeted), 1))
     stages.append(("distance", cp.LinearExpr.weighted_sum(list(model.x), model.f["dist"].tolist()), 1))
     model.m.clear_hints()
-    for xv, h in zip(model.x, np.asarray(hint)[model.f.index.to_numpy()].tolist()):
-        model.m.add_hint(xv, int(h))
+    try:
+        cpsat.add_hints(model.m, model.x, np.asarray(hint)[model.f.index.to_numpy()],
+                        cpsat.Poll(model.runner.options.should_stop))
+    except Stopped:
+        return Solution.empty(p, Status.UNKNOWN, NAME, "stopped on request")
     return cpsat._run_stages(model.m, model.runner, p, model.x, stages, t0)

@@ -25,9 +25,12 @@ that can bind.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
+
+from .. import parallel
 from ..errors import NotApplicable, SolverFailed
 from ..problem import Problem, Solution, SolveOptions, SolverStats, Status, components as graph_components
 
@@ -118,13 +121,24 @@ def _network(p: Problem, arcs: np.ndarray, cap_arc: np.ndarray, cap_left: np.nda
 
 
 def solve(problem: Problem, options: SolveOptions) -> Solution:
+    """The lexicographic optimum. With ``options.should_stop``, a flow of at least
+    ``parallel.STOPPABLE_MIN_PAIRS`` pairs runs in a forked child that a stop request
+    kills at once (:class:`matcher.parallel.Stopped` is raised); smaller ones take well under a second."""
+    if not problem.is_plain():
+        raise NotApplicable("min-cost flow cannot model provider limits (max_projects), "
+                            "minimum lots (min_quantity), all-or-nothing needs or project targets; use cpsat or auto")
+    options.note(stage="min-cost flow")
+    if options.should_stop is None or problem.n_pairs < parallel.STOPPABLE_MIN_PAIRS:
+        return _solve(problem, options)
+    quiet = replace(options, should_stop=None, progress=None, on_progress=None)
+    return parallel.call_stoppable(_solve, (problem, quiet), options.should_stop)
+
+
+def _solve(problem: Problem, options: SolveOptions) -> Solution:
     from ortools.graph.python import min_cost_flow  # lazy: heavy import
 
     t0 = time.perf_counter()
     p = problem
-    if not p.is_plain():
-        raise NotApplicable("min-cost flow cannot model provider limits (max_projects), "
-                            "minimum lots (min_quantity), all-or-nothing needs or project targets; use cpsat or auto")
     lk = p.locked
     res_locked, need_locked, _ = p.locked_load()
     cap_left, qty_left = p.cap - res_locked, p.qty - need_locked

@@ -11,13 +11,18 @@ import time
 
 import numpy as np
 
+from ..parallel import check_stop
 from ..problem import Problem, Solution, SolveOptions, SolverStats, Status, StopReason
 
 NAME = "greedy"
 
 
-def greedy_quantities(p: Problem) -> np.ndarray | None:
-    """Greedy quantities per pair, or ``None`` when the locks could not be completed."""
+STOP_EVERY = 128  # needs between two polls of should_stop
+
+
+def greedy_quantities(p: Problem, should_stop=None) -> np.ndarray | None:
+    """Greedy quantities per pair, or ``None`` when the locks could not be completed;
+    raises :class:`matcher.parallel.Stopped` when ``should_stop()`` turns true."""
     x = p.pair_lock.copy()
     lk = p.locked
     res_locked, need_locked, projects = p.locked_load()
@@ -30,7 +35,9 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
         return None if p.partly_served(got).any() else x
     # pairs grouped by need, nearest first; needs by weight desc then index
     fneed = p.pair_need[free]
+    check_stop(should_stop)
     order = free[np.lexsort((p.pair_res[free], p.pair_dist[free], fneed, -p.weight[fneed]))]
+    check_stop(should_stop)
     need_of = p.pair_need[order]
     starts = np.flatnonzero(np.r_[True, need_of[1:] != need_of[:-1]])
     ends = np.r_[starts[1:], order.size]
@@ -43,7 +50,9 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
     order_l = order.tolist()
     aon = p.aon.tolist()
     xs = x.tolist()
-    for s, e in zip(starts.tolist(), ends.tolist()):
+    for n, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
+        if n % STOP_EVERY == STOP_EVERY - 1:
+            check_stop(should_stop)
         j = int(need_of[s])
         if qty_l[j] == 0:
             continue
@@ -78,7 +87,8 @@ def greedy_quantities(p: Problem) -> np.ndarray | None:
 
 def solve(problem: Problem, options: SolveOptions) -> Solution:
     t0 = time.perf_counter()
-    x = greedy_quantities(problem)
+    options.note(stage="greedy")
+    x = greedy_quantities(problem, options.should_stop)
     if x is None:
         return Solution.empty(problem, Status.UNKNOWN, NAME,
                               "greedy could not complete the locked all-or-nothing needs; try cpsat",

@@ -25,10 +25,11 @@ def relaxed(p: Problem) -> Problem:
                    np.zeros_like(p.aon), p.pair_res, p.pair_need, p.pair_dist, p.pair_lock)
 
 
-def repair(p: Problem, x_relaxed: np.ndarray) -> Optional[np.ndarray]:
+def repair(p: Problem, x_relaxed: np.ndarray, should_stop=None) -> Optional[np.ndarray]:
     """A feasible result of ``p`` from a relaxed one: drop projects below a minimum
     lot, partly served all-or-nothing needs and, per provider over its limit, all
-    but its most valuable projects; keep the rest and let the greedy fill around them."""
+    but its most valuable projects; keep the rest and let the greedy fill around them.
+    Raises :class:`matcher.parallel.Stopped` when ``should_stop()`` turns true."""
     keep = np.asarray(x_relaxed, dtype=np.int64).copy()
     free = ~p.locked
     keep[free & (keep > 0) & (keep < p.min_qty[p.pair_res])] = 0
@@ -42,23 +43,23 @@ def repair(p: Problem, x_relaxed: np.ndarray) -> Optional[np.ndarray]:
     keep[partial[p.pair_need] & free] = 0
     fixed = Problem(p.cap, p.min_qty, p.group, p.group_limit, p.qty, p.weight, p.aon, p.pair_res, p.pair_need,
                     p.pair_dist, np.where(free, keep, p.pair_lock))
-    return greedy_quantities(fixed)
+    return greedy_quantities(fixed, should_stop)
 
 
-def reflow(p: Problem, x: np.ndarray) -> Optional[np.ndarray]:
+def reflow(p: Problem, x: np.ndarray, should_stop=None) -> Optional[np.ndarray]:
     """Re-optimize around a feasible result: a plain flow in which the providers
     whose limit binds may use only the pairs ``x`` uses (so they keep within
     their limit), everyone else any pair; then repaired to the remaining rules."""
     allowed = ~p.binding_groups()[p.group[p.pair_res]] | (x > 0) | p.locked
     try:
-        r = flow.solve(relaxed(p).restrict(allowed), SolveOptions())
+        r = flow.solve(relaxed(p).restrict(allowed), SolveOptions(should_stop=should_stop))
     except NotApplicable:
         return None
     if r.status is not Status.OPTIMAL:  # locks over a capacity: no relaxed result
         return None
     y = np.zeros(p.n_pairs, dtype=np.int64)
     y[allowed] = r.x
-    return repair(p, y)
+    return repair(p, y, should_stop)
 
 
 def better(p: Problem, a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Optional[np.ndarray]:
@@ -71,12 +72,13 @@ def better(p: Problem, a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Opti
     return a if (va, -ca, -sa, -da) >= (vb, -cb, -sb, -db) else b
 
 
-def polish(p: Problem, x: Optional[np.ndarray], rounds: int = 3) -> Optional[np.ndarray]:
-    """A few rounds of :func:`reflow` around ``x`` while they improve it."""
+def polish(p: Problem, x: Optional[np.ndarray], rounds: int = 3, should_stop=None) -> Optional[np.ndarray]:
+    """A few rounds of :func:`reflow` around ``x`` while they improve it (a stop request
+    raises :class:`matcher.parallel.Stopped`; ``x`` itself stays valid)."""
     for _ in range(rounds):
         if x is None:
             break
-        nxt = better(p, x, reflow(p, x))
+        nxt = better(p, x, reflow(p, x, should_stop))
         if nxt is x:
             break
         x = nxt

@@ -43,6 +43,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, vstack
 
+from .. import parallel
 from ..problem import Problem, rank_in_runs
 
 TIE_BREAK = 1e-7  # distance weight per metre in the heuristic LPs (value weights are >= 1)
@@ -88,10 +89,24 @@ def _rows(p: Problem, cols: np.ndarray, hi: np.ndarray):
     return a, b, (res_rows, need_rows, group_rows)
 
 
+def _linprog(c: np.ndarray, bounds: np.ndarray, options: dict, kw: dict):
+    """HiGHS dual simplex: (status, x, inequality marginals), or None when it refuses the model."""
+    try:
+        res = linprog(c, bounds=bounds, method="highs-ds", options=options, **kw)
+    except (ValueError, MemoryError):
+        return None
+    marginals = None if res.x is None or "A_ub" not in kw else np.asarray(res.ineqlin.marginals, dtype=np.float64)
+    return res.status, res.x, marginals
+
+
 def solve_lp(p: Problem, cols: Optional[np.ndarray] = None, tie_break: float = 0.0,
-             time_limit_s: Optional[float] = None) -> Optional[LPResult]:
+             time_limit_s: Optional[float] = None, should_stop=None) -> Optional[LPResult]:
     """The LP relaxation over the pairs ``cols`` (default: every usable pair);
-    ``None`` when HiGHS does not reach the optimum (time limit, numerics)."""
+    ``None`` when HiGHS does not reach the optimum (time limit, numerics).
+
+    HiGHS cannot be interrupted through scipy: with ``should_stop``, an LP of at
+    least ``parallel.STOPPABLE_MIN_PAIRS`` columns runs in a forked child that a
+    stop request kills at once (:class:`matcher.parallel.Stopped` is raised)."""
     t0 = time.perf_counter()
     hi = p.pair_hi()
     usable = p.usable()
@@ -110,21 +125,23 @@ def solve_lp(p: Problem, cols: Optional[np.ndarray] = None, tie_break: float = 0
     if time_limit_s is not None:
         options["time_limit"] = max(0.1, float(time_limit_s))
     kw = {"A_ub": a, "b_ub": b} if b.size else {}
-    try:
-        res = linprog(c, bounds=np.c_[lo, up], method="highs-ds", options=options, **kw)
-    except (ValueError, MemoryError):
+    args = (c, np.c_[lo, up], options, kw)
+    if should_stop is not None and cols.size >= parallel.STOPPABLE_MIN_PAIRS:
+        res = parallel.call_stoppable(_linprog, args, should_stop)
+    else:
+        res = _linprog(*args)
+    if res is None or res[0] != 0 or res[1] is None:
         return None
-    if res.status != 0 or res.x is None:
-        return None
-    x[cols] = res.x
+    _status, res_x, marginals = res
+    x[cols] = res_x
     pi, sigma, lam = np.zeros(nr), np.zeros(nn), np.zeros(ng)
     if b.size:
-        dual = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0)
+        dual = np.maximum(-marginals, 0.0)
         dual = np.nan_to_num(dual, nan=0.0, posinf=0.0, neginf=0.0)
         pi[res_rows] = dual[:res_rows.size]
         sigma[need_rows] = dual[res_rows.size:res_rows.size + need_rows.size]
         lam[group_rows] = dual[res_rows.size + need_rows.size:]
-    return LPResult(x, float(np.dot(w, res.x)), (pi, sigma, lam), time.perf_counter() - t0)
+    return LPResult(x, float(np.dot(w, res_x)), (pi, sigma, lam), time.perf_counter() - t0)
 
 
 def lagrangian_bound(p: Problem, pi: np.ndarray, sigma: np.ndarray, lam: np.ndarray) -> int:
@@ -150,9 +167,11 @@ def lagrangian_bound(p: Problem, pi: np.ndarray, sigma: np.ndarray, lam: np.ndar
     return int(math.floor(total + error))
 
 
-def lp_bound(p: Problem, time_limit_s: Optional[float] = None) -> tuple[Optional[int], Optional[LPResult]]:
-    """The proven LP bound of ``p`` (``None`` when the LP did not solve) and the LP itself."""
-    res = solve_lp(p, time_limit_s=time_limit_s)
+def lp_bound(p: Problem, time_limit_s: Optional[float] = None,
+             should_stop=None) -> tuple[Optional[int], Optional[LPResult]]:
+    """The proven LP bound of ``p`` (``None`` when the LP did not solve) and the LP itself
+    (:class:`matcher.parallel.Stopped` on a stop request)."""
+    res = solve_lp(p, time_limit_s=time_limit_s, should_stop=should_stop)
     if res is None:
         return None, None
     return min(lagrangian_bound(p, *res.duals), p.value_upper_bound()), res
@@ -190,16 +209,20 @@ def dive(p: Problem, cols: np.ndarray, deadline: float, max_rounds: int = 12,
          say=lambda message: None, should_stop=None) -> Optional[np.ndarray]:
     """Rounded quantities (before repair) from LPs over the pairs ``cols`` (a mask),
     fixing the providers the LP splits until none is left, ``max_rounds`` LPs
-    were solved, time runs out or ``should_stop()``; ``None`` when not even one
-    LP was solved."""
+    were solved, time runs out or ``should_stop()`` (which also cuts the LP under
+    way); ``None`` when not even one LP was solved."""
     allowed = cols.copy()
     best = None
     pg = p.group[p.pair_res]
     for k in range(max_rounds):
         left = deadline - time.perf_counter()
-        if left <= 0.2 or (best is not None and should_stop is not None and should_stop()):
+        if left <= 0.2 or (should_stop is not None and should_stop()):
             break
-        res = solve_lp(p, np.flatnonzero(allowed), tie_break=TIE_BREAK, time_limit_s=left)
+        try:
+            res = solve_lp(p, np.flatnonzero(allowed), tie_break=TIE_BREAK, time_limit_s=left,
+                           should_stop=should_stop)
+        except parallel.Stopped:
+            break
         if res is None:
             break
         best = res.x

@@ -10,7 +10,8 @@ The committee's lists live in ``list_entries`` (one row per community,
 provider, resource or need, its round fields as JSON) and every change is an
 ``audit_events`` row, hash-chained per committee (:mod:`matcher.store.audit`).
 ``lease_owner``/``lease_expires_at`` let a worker hold a running round; a
-lease that expires (the worker died) is taken back.
+lease that expires (the worker died) is taken back. ``progress_json`` is the
+worker's latest progress of a running round (``None`` otherwise).
 """
 from __future__ import annotations
 
@@ -83,6 +84,7 @@ class RoundRow(Base):
     idempotency_key: Mapped[Optional[str]] = mapped_column(String(200), nullable=True)
     output_json: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
     timings_json: Mapped[Optional[str]] = mapped_column(Text, nullable=True)
+    progress_json: Mapped[Optional[str]] = mapped_column(Text, nullable=True)  # while a worker solves it
     solve_seconds: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -116,7 +116,8 @@ def _event(s: Session, row: RoundRow, status: str, message: Optional[str] = None
         s.add(event)
 
 
-def _store_result(s: Session, row: RoundRow, doc: dict, status: str, extra_timings: dict) -> None:
+def _store_result(s: Session, row: RoundRow, doc: dict, status: str, extra_timings: dict,
+                  event: bool = True) -> None:
     row.output_json = json.dumps(doc, ensure_ascii=False)
     row.message = doc.get("message")
     stats = doc.get("stats", {})
@@ -126,9 +127,11 @@ def _store_result(s: Session, row: RoundRow, doc: dict, status: str, extra_timin
     s.add_all(ProjectRow(round_id=row.id, **{k: p[k] for k in PROJECT_FIELDS}) for p in doc["projects"])
     if status in ("optimal", "feasible"):
         _solved_event(s, row, doc)
-    row.finished_at = utcnow()
     row.lease_owner = row.lease_expires_at = None
-    _event(s, row, status, doc.get("message"), at=row.finished_at)
+    row.progress_json = None
+    if event:
+        row.finished_at = utcnow()
+        _event(s, row, status, doc.get("message"), at=row.finished_at)
 
 
 def global_project_id(round_id: str, project_id: str) -> str:
@@ -218,6 +221,30 @@ def get_round(db: Database, committee_id: str, round_id: str) -> Optional[RoundR
         return row
 
 
+@dataclass(frozen=True)
+class RoundState:
+    """What a round's event stream watches: a few columns, read without the documents."""
+
+    status: str
+    message: Optional[str]
+    progress_json: Optional[str]
+    started_at: Optional[dt.datetime]
+    finished_at: Optional[dt.datetime]
+    settled: bool  # nothing will change any more: final status and no worker holds it
+
+
+def round_state(db: Database, committee_id: str, round_id: str) -> Optional[RoundState]:
+    with db.read() as s:
+        r = s.execute(select(RoundRow.status, RoundRow.message, RoundRow.progress_json, RoundRow.started_at,
+                             RoundRow.finished_at, RoundRow.lease_owner, RoundRow.lease_expires_at)
+                      .where(RoundRow.id == round_id, RoundRow.committee_id == committee_id)).first()
+    if r is None:
+        return None
+    held = r.lease_owner is not None and r.lease_expires_at is not None and r.lease_expires_at > utcnow()
+    return RoundState(r.status, r.message, r.progress_json, r.started_at, r.finished_at,
+                      r.status not in ("queued", "running") and not held)
+
+
 def list_rounds(db: Database, committee_id: str, offset: int, limit: int,
                 status: Optional[str] = None) -> tuple[list[RoundRow], int]:
     with db.read() as s:
@@ -278,6 +305,7 @@ def reap_expired(db: Database, max_attempts: int) -> list[str]:
                                                 RoundRow.lease_expires_at < now)).all()
         for row in rows:
             row.lease_owner = row.lease_expires_at = None
+            row.progress_json = None
             if row.cancel_requested:
                 row.finished_at = now
                 _event(s, row, "cancelled", "worker lost while cancelling; no result kept")
@@ -316,13 +344,16 @@ def claim_next(db: Database, worker_id: str, lease_s: float) -> Optional[Job]:
     return db.write(run)
 
 
+HELD = ("running", "cancelled")  # a worker's lease holds a running round, and a cancelled one until its result is in
+
+
 def renew_lease(db: Database, round_id: str, worker_id: str, lease_s: float) -> Optional[bool]:
     """Extend the lease; returns cancel_requested, or None when the lease is lost."""
 
     def run(s: Session) -> Optional[bool]:
         res = s.execute(update(RoundRow)
                         .where(RoundRow.id == round_id, RoundRow.lease_owner == worker_id,
-                               RoundRow.status == "running")
+                               RoundRow.status.in_(HELD))
                         .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease_s)))
         if res.rowcount != 1:
             return None
@@ -331,18 +362,74 @@ def renew_lease(db: Database, round_id: str, worker_id: str, lease_s: float) -> 
     return db.write(run)
 
 
+def cancel_requested(db: Database, round_id: str) -> bool:
+    """Whether a cancel was asked for (a read by primary key: the worker polls it often)."""
+    with db.read() as s:
+        return bool(s.scalar(select(RoundRow.cancel_requested).where(RoundRow.id == round_id)))
+
+
+def set_progress(db: Database, round_id: str, worker_id: str, progress: dict) -> bool:
+    """Store the progress of a round this worker holds (one short write). Returns whether it did."""
+
+    def run(s: Session) -> bool:
+        res = s.execute(update(RoundRow)
+                        .where(RoundRow.id == round_id, RoundRow.lease_owner == worker_id,
+                               RoundRow.status.in_(HELD), RoundRow.output_json.is_(None))
+                        .values(progress_json=json.dumps(progress, ensure_ascii=False)))
+        return res.rowcount == 1
+
+    return db.write(run)
+
+
+def mark_cancelled(db: Database, round_id: str, worker_id: str, message: str) -> bool:
+    """A cancelled round whose solve has stopped: status ``cancelled`` at once; the worker keeps its
+    lease to attach the best result found so far (:func:`finish`) a moment later."""
+
+    def run(s: Session) -> bool:  # two statements, without loading the round's documents
+        now = utcnow()
+        res = s.execute(update(RoundRow)
+                        .where(RoundRow.id == round_id, RoundRow.lease_owner == worker_id,
+                               RoundRow.status == "running")
+                        .values(status="cancelled", finished_at=now, updated_at=now, message=message))
+        if res.rowcount != 1:
+            return False
+        s.add(StatusEvent(round_id=round_id, status="cancelled", message=message, at=now))
+        return True
+
+    return db.write(run)
+
+
+def _attach(s: Session, row: RoundRow, document: Optional[dict], failure: Optional[str]) -> None:
+    """The best result of a round marked cancelled while it was being checked and stored."""
+    row.progress_json = None
+    if document is not None:  # the status and its history event were written by mark_cancelled
+        _store_result(s, row, document, "cancelled", {"queued_seconds": _queued(row)}, event=False)
+    else:
+        row.lease_owner = row.lease_expires_at = None
+        if failure:
+            row.message = f"{row.message}; {failure}" if row.message else failure
+
+
+def _queued(row: RoundRow) -> Optional[float]:
+    return (row.started_at - row.created_at).total_seconds() if row.started_at else None
+
+
 def finish(db: Database, round_id: str, worker_id: str, document: Optional[dict],
            failure: Optional[str] = None) -> bool:
-    """Store the worker's outcome, if it still holds the lease. Returns whether it was stored."""
+    """Store the worker's outcome, if it still holds the lease. Returns whether it was stored.
+    A round this worker marked cancelled already gets its result attached (:func:`mark_cancelled`)."""
 
     def run(s: Session) -> bool:
         row = s.scalar(select(RoundRow).where(RoundRow.id == round_id))
-        if row is None or row.status != "running" or row.lease_owner != worker_id:
+        if row is None or row.status not in HELD or row.lease_owner != worker_id:
             return False
+        if row.status == "cancelled":
+            _attach(s, row, document, failure)
+            return True
+        row.progress_json = None
         if document is not None:
             status = "cancelled" if row.cancel_requested else status_of_document(document)
-            queued = (row.started_at - row.created_at).total_seconds() if row.started_at else None
-            _store_result(s, row, document, status, {"queued_seconds": queued})
+            _store_result(s, row, document, status, {"queued_seconds": _queued(row)})
         else:
             row.finished_at = utcnow()
             row.lease_owner = row.lease_expires_at = None
@@ -360,7 +447,7 @@ def release(db: Database, round_id: str, worker_id: str) -> bool:
         row = s.scalar(select(RoundRow).where(RoundRow.id == round_id))
         if row is None or row.status != "running" or row.lease_owner != worker_id:
             return False
-        row.lease_owner = row.lease_expires_at = None
+        row.lease_owner = row.lease_expires_at = row.progress_json = None
         row.attempts = max(0, row.attempts - 1)
         _event(s, row, "queued", "worker shut down; queued again")
         return True

@@ -3,6 +3,7 @@
 - :mod:`.config`: settings (defaults, ``MATCHER_*`` variables, ``test_config``);
 - :mod:`.helpers`: what every view needs from a request (token, JSON body, query arguments);
 - :mod:`.rounds` and :mod:`.intake`: ``/api/v1/rounds``, and the one path from a posted round to a stored one;
+- :mod:`.events`: ``/api/v1/rounds/<id>/events``, a round's status and progress as server-sent events;
 - :mod:`.whatif`: ``POST /api/v1/whatif``; :mod:`.recommend`: best fits for one new need against a stored round;
 - :mod:`.ops`: health, readiness, metrics (:mod:`.metrics`), the OpenAPI document and the docs page;
 - :mod:`.problems`: every error as ``application/problem+json``;
@@ -21,6 +22,7 @@ from ..store import Database, migrate
 from . import config, hygiene, metrics, problems
 from .bans import bp as bans_bp
 from .cycle import bp as cycle_bp
+from .events import bp as events_bp
 from .lists import bp as lists_bp
 from .lists_import import bp as lists_import_bp
 from .ops import bp as ops_bp
@@ -41,7 +43,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     problems.register(app)
     hygiene.install(app)
     metrics.install(app)
-    for bp in (rounds_bp, whatif_bp, ops_bp, lists_import_bp, lists_bp, cycle_bp, bans_bp, recommend_bp):
+    for bp in (rounds_bp, events_bp, whatif_bp, ops_bp, lists_import_bp, lists_bp, cycle_bp, bans_bp, recommend_bp):
         app.register_blueprint(bp)
     console.install(app)
     if app.config["RUN_WORKER"]:

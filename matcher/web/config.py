@@ -46,6 +46,11 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "",            # console sessions' signing key (unset: a random key kept beside the database)
     "COOKIE_SECURE": False,      # console session cookie only over HTTPS (set true behind TLS)
     "RECOMMEND_CACHE": 8,        # loaded recommend states (one per stored round) kept per process, LRU
+    "EVENTS_MAX_S": 30.0,        # GET /rounds/<id>/events: a stream ends after this long (the client reconnects)
+    "EVENTS_MAX_STREAMS": 16,    # ... at most this many streams per web process at once (more: 503)
+    "EVENTS_POLL_S": 0.5,        # ... each reads the round this often
+    "WHATIF_BUDGET_S": 20.0,     # POST /whatif: total solving seconds of one request, shared by its rounds
+    "WHATIF_MAX_PAIRS": 25000,   # ... and candidate pairs of all its rounds together (more: 422)
 }
 # key -> (type, smallest allowed value); strings have no minimum
 _RULES: dict[str, tuple[type, Optional[float]]] = {
@@ -56,6 +61,8 @@ _RULES: dict[str, tuple[type, Optional[float]]] = {
     "HEARTBEAT_S": (float, 0.01), "MAX_ATTEMPTS": (int, 1), "PAGE_SIZE": (int, 1),
     "AUTH_FAILURE_LIMIT": (int, 0), "AUTH_FAILURE_WINDOW_S": (float, 0.01), "TRUSTED_PROXIES": (str, None),
     "RECOMMEND_CACHE": (int, 1),
+    "EVENTS_MAX_S": (float, 0.1), "EVENTS_MAX_STREAMS": (int, 1), "EVENTS_POLL_S": (float, 0.01),
+    "WHATIF_BUDGET_S": (float, 0.1), "WHATIF_MAX_PAIRS": (int, 0),
 }
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 

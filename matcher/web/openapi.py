@@ -28,6 +28,7 @@ from ..validation import parse_round
 from ..whatif import compare
 from ..whatif.scenario import Change, apply_changes
 from . import schemas as S
+from .intake import possible_pairs
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json"
@@ -35,6 +36,7 @@ PROBLEM = "application/problem+json"
 BODIES: tuple[tuple[type[BaseModel], str], ...] = (
     (Round, "validation"), (Result, "serialization"), (S.RoundDetail, "serialization"),
     (S.RoundPage, "serialization"), (S.ProjectList, "serialization"), (S.UnmetList, "serialization"),
+    (S.ValidationReply, "serialization"), (S.RoundProgress, "serialization"),
     (S.ProblemDetails, "serialization"), (S.Health, "serialization"), (S.WhatIfRequest, "validation"),
     (S.WhatIfReply, "serialization"), (S.ListEntry, "serialization"), (S.ListEntryPage, "serialization"),
     (S.WithdrawRequest, "validation"), (S.FromListsRequest, "validation"), (S.DecisionBatch, "validation"),
@@ -125,11 +127,22 @@ def _examples() -> dict[str, Any]:
     at = EXAMPLE_AT
     summary = {"id": rid, "name": demo.get("name"), "status": output["status"], "message": None,
                "created_at": at, "updated_at": at, "finished_at": at, "url": url}
-    detail = {**summary, "started_at": at, "attempts": 1, "cancel_requested": False,
+    links = {"projects": f"{url}/projects", "unmet": f"{url}/unmet", "input": f"{url}/input", "events": f"{url}/events"}
+    detail = {**summary, "started_at": at, "attempts": 1, "cancel_requested": False, "progress": None,
               "history": [{"status": "queued", "at": at, "message": None},
                           {"status": output["status"], "at": at, "message": None}],
-              "timings": {"stage_seconds": None, "queued_seconds": 0.0}, "output": output,
-              "links": {"projects": f"{url}/projects", "unmet": f"{url}/unmet", "input": f"{url}/input"}}
+              "timings": {"stage_seconds": None, "queued_seconds": 0.0}, "output": output, "links": links}
+    progress = {"stage": "LP dive", "elapsed_s": 21.4, "best_value": 224961, "bound": 225670, "parts_done": 0,
+                "parts_total": 1}
+    running = {**summary, "status": "running", "finished_at": None, "started_at": at, "attempts": 1,
+               "cancel_requested": False, "progress": progress,
+               "history": [{"status": "queued", "at": at, "message": None},
+                           {"status": "running", "at": at, "message": "attempt 1 by worker w-3f9c0d2e5a7b1c4d"}],
+               "timings": None, "output": None, "links": links}
+    valid = {"valid": True, "name": demo.get("name"), "providers": len(demo["providers"]),
+             "resources": len(demo["resources"]), "needs": len(demo["needs"]),
+             "possible_pairs": possible_pairs(result.prepared.round),
+             "solved_in_request": True, "queue_reason": None}
     projects = [{**p, "approved": False} for p in output["projects"][:3]]
     scenario = {"name": "more parking", "changes": [{"op": "scale_capacity", "category": "parking", "factor": 1.5}]}
     changed = parse_round({**apply_changes(demo, S.WhatIfScenario.model_validate(scenario).changes),
@@ -137,7 +150,7 @@ def _examples() -> dict[str, Any]:
     reply = compare.compare([compare.Case("base", result.prepared.round, result),
                              compare.solve_case(scenario["name"], changed, timings=False)])
     return {
-        "round": demo, "detail": detail,
+        "round": demo, "detail": detail, "running": running, "valid": valid, "progress": progress,
         "page": {"items": [summary], "page": 1, "per_page": 20, "total": 1, "next": None},
         "projects": {"round_id": rid, "status": output["status"], "count": len(projects), "items": projects},
         "unmet": {"round_id": rid, "status": output["status"], "count": len(output["unmet"][:3]),
@@ -214,8 +227,15 @@ def _round_paths(ex: dict) -> dict:
          "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}},
         {"name": "Prefer", "in": "header", "required": False, "schema": {"type": "string", "enum": ["respond-async"]}},
     ]
+    headers.append({"name": "validate_only", "in": "query", "required": False, "schema": {"type": "boolean"},
+                    "description": "true: only check the round (200 ValidationReply, or 422 with every field "
+                                   "problem); nothing is stored or solved"})
+    created += " With ?validate_only=true the round is only checked: 200 with a ValidationReply, nothing stored."
+    replies = {"oneOf": [_ref("RoundDetail"), _ref("ValidationReply")]}
     create = _op("createRound", "rounds", "Validate, store and solve a round", created, {
-        "200": _ok("the round stored earlier under this Idempotency-Key", "RoundDetail", ex["detail"], LOCATION),
+        "200": {"description": "the round stored earlier under this Idempotency-Key (RoundDetail), or with "
+                               "validate_only=true the checks passed (ValidationReply)",
+                "headers": LOCATION, "content": {JSON: {"schema": replies, "example": ex["valid"]}}},
         "201": _ok("stored and solved in the request", "RoundDetail", ex["detail"], LOCATION),
         "202": _ok("stored and queued for the background worker", "RoundDetail", None, LOCATION),
         "400": _problem("malformed JSON or bad header"),
@@ -234,15 +254,40 @@ def _round_paths(ex: dict) -> dict:
                       {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
                       {"name": "status", "in": "query", "schema": _ref("RoundStatus")}])
     get = _op("getRound", "rounds", "Get a round", "A round with its status history and, once solved, its "
-              "output document. Another committee's round answers 404 like a missing one.",
-              {"200": _ok("the round", "RoundDetail", ex["detail"]), "404": _problem("no such round")})
+              "output document; while a worker solves it, progress shows the stage, the elapsed time and the best "
+              "value and bound found so far. Another committee's round answers 404 like a missing one.",
+              {"200": _ok("the round (the example: running, with its progress; a solved one is createRound's)",
+                          "RoundDetail", ex["running"]), "404": _problem("no such round")})
     cancel = _op("cancelRound", "rounds", "Cancel a round", "Cancels a queued round, or asks the worker to stop "
-                 "a running solve and keep its best result so far.", {
+                 "a running solve: every solver stage polls the stop flag, the round turns cancelled within about "
+                 "a second, and its best result so far is attached (output, projects) a moment later.", {
                      "200": _ok("cancelled", "RoundDetail"),
-                     "202": _ok("stop requested; the worker stops within seconds", "RoundDetail"),
+                     "202": _ok("stop requested; the round turns cancelled within about a second", "RoundDetail"),
                      "404": _problem("no such round"), "409": _problem("round already finished")})
     return {"/api/v1/rounds": {"post": create, "get": listing},
-            "/api/v1/rounds/{round_id}": {"parameters": [ROUND_ID], "get": get, "delete": cancel}}
+            "/api/v1/rounds/{round_id}": {"parameters": [ROUND_ID], "get": get, "delete": cancel},
+            **_stream_paths(ex)}
+
+
+def _stream_paths(ex: dict) -> dict:
+    events = _op("streamRoundEvents", "rounds", "Follow a round (server-sent events)",
+                 "text/event-stream: a status event at once and at each change of status, a progress event (as in "
+                 "RoundDetail.progress) at each change of the figures, a comment line every 10 s, and an end event "
+                 "once the round has settled (final status, best result stored). A stream lasts at most "
+                 "EVENTS_MAX_S seconds and then sends a reconnect event (EventSource reconnects by itself); each web "
+                 "process serves at most EVENTS_MAX_STREAMS streams (503 beyond).", {
+                     "200": {"description": "the event stream", "content": {"text/event-stream": {
+                         "schema": {"type": "string"},
+                         "example": 'retry: 2000\n\nevent: status\ndata: {"status": "running", "message": null, '
+                                    '"finished_at": null}\n\nevent: progress\ndata: '
+                                    + json.dumps(ex["progress"]) + "\n\n"}}},
+                     "404": _problem("no such round"), "503": _problem("too many event streams open")})
+    demo = _op("getDemoRound", "rounds", "Get the demo round", "The bundled demo round document (西城 tidal "
+               "parking, what matcher demo solves), ready to post to /api/v1/rounds.",
+               {"200": {"description": "the demo round",
+                        "content": {JSON: {"schema": _ref("Round"), "example": ex["round"]}}}})
+    return {"/api/v1/rounds/{round_id}/events": {"parameters": [ROUND_ID], "get": events},
+            "/api/v1/demo-round": {"get": demo}}
 
 
 def _part_paths(ex: dict) -> dict:

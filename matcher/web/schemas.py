@@ -52,6 +52,19 @@ class RoundLinks(_Body):
     projects: str
     unmet: str
     input: str
+    events: str = Field(description="the round's status and progress as server-sent events")
+
+
+class RoundProgress(_Body):
+    """How far the worker got with a running round, from the solver's callbacks (at most 0.5 s old)."""
+
+    stage: str = Field(description="what runs now, e.g. preparing, min-cost flow, LP bound, LP dive, "
+                                   "CP-SAT level 1 (served value), verifying, output")
+    elapsed_s: float = Field(description="seconds since the worker started the round")
+    best_value: Optional[int] = Field(description="served value of the best result found so far (the round's)")
+    bound: Optional[int] = Field(description="proven upper bound of the served value so far")
+    parts_done: Optional[int] = Field(description="independent parts solved (auto)")
+    parts_total: Optional[int] = Field(description="independent parts in all (auto)")
 
 
 class StatusEvent(_Body):
@@ -81,6 +94,8 @@ class RoundDetail(RoundSummary):
     started_at: Optional[str] = Field(description="ISO 8601 UTC, null until a worker starts it")
     attempts: int = Field(description="solves started (a worker that dies hands the round back)")
     cancel_requested: bool
+    progress: Optional[RoundProgress] = Field(description="while a worker solves the round (and stores a cancelled "
+                                                          "round's best result); null otherwise")
     history: list[StatusEvent]
     timings: Optional[dict[str, Any]] = Field(description="stage_seconds and queued_seconds, once solved")
     output: Optional[Result] = Field(description="the output document, once solved")
@@ -121,6 +136,20 @@ class UnmetList(_Body):
     items: list[Unmet]
 
 
+class ValidationReply(_Body):
+    """POST /rounds?validate_only=true: the round is valid (an invalid one answers 422); nothing stored."""
+
+    valid: bool = Field(description="always true (problems answer 422 with every field path)")
+    name: Optional[str]
+    providers: int
+    resources: int
+    needs: int
+    possible_pairs: int = Field(description="same-category resource x need combinations plus locks: an upper "
+                                            "bound of the candidate pairs")
+    solved_in_request: bool = Field(description="whether POST /rounds would solve it in the request (else 202)")
+    queue_reason: Optional[str] = Field(description="why it would be queued, null when solved in the request")
+
+
 class Health(_Body):
     """Liveness or readiness."""
 
@@ -158,6 +187,8 @@ class WhatIfKpis(_Body):
     worst_distance_m: int
     projects: int
     solve_seconds: Optional[float]
+    message: Optional[str] = Field(None, description="the solver's note, e.g. that the time limit (the case's "
+                                                     "share of the request's budget) ended it before a proof")
     by_category: dict[str, GroupCoverage]
     by_community: dict[str, GroupCoverage]
 

@@ -2,6 +2,9 @@
 
 The answer is what ``matcher whatif --json`` prints for the same base and
 scenarios; the base is labelled ``base`` and each scenario by its ``name``.
+All solves of one request share one budget (``WHATIF_BUDGET_S``, below the
+gunicorn timeout), and all its rounds together may have at most
+``WHATIF_MAX_PAIRS`` candidate pairs (else 422).
 Checking, applying, solving and comparing are :mod:`matcher.whatif.run`'s.
 """
 from __future__ import annotations
@@ -27,5 +30,6 @@ def whatif():
                             INVALID) from None
     cfg = current_app.config
     limits = Limits(max_pairs=int(cfg["SYNC_MAX_PAIRS"]), max_solve_s=float(cfg["SYNC_BUDGET_S"]),
-                    workers=int(cfg["SOLVER_WORKERS"]))
+                    workers=int(cfg["SOLVER_WORKERS"]), budget_s=float(cfg["WHATIF_BUDGET_S"]),
+                    max_total_pairs=int(cfg["WHATIF_MAX_PAIRS"]))
     return compare_request(data, limits)

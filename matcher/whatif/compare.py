@@ -57,6 +57,7 @@ def kpi_summary(result: Result) -> dict[str, Any]:
         "worst_distance_m": k.worst_distance_m,
         "projects": k.projects,
         "solve_seconds": result.stats.solve_seconds,
+        "message": result.message,
         "by_category": {c: g.model_dump() for c, g in k.by_category.items()},
         "by_community": {c: g.model_dump() for c, g in k.by_community.items()},
     }

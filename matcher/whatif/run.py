@@ -12,6 +12,7 @@ same way.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -23,6 +24,7 @@ from . import compare
 from . import scenario as sc
 
 MAX_SCENARIOS = 10
+BUDGET_GRACE_S = 1.0  # a solve still running this long after the request's budget is stopped
 BASE_LABEL = "base"
 INVALID = "invalid what-if request"
 
@@ -38,11 +40,15 @@ class Variant:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one request may cost: candidate pairs per round, seconds per solve, solver workers."""
+    """What one request may cost: candidate pairs per round and of all its rounds together, seconds per
+    solve, seconds of all its solves together (``budget_s``, shared: each round gets an equal share of what
+    is left when it starts, so unused time carries over), solver workers."""
 
     max_pairs: Optional[int] = None
     max_solve_s: Optional[float] = None
     workers: int = 0
+    budget_s: Optional[float] = None
+    max_total_pairs: Optional[int] = None
 
 
 def prefixed(prefix: str, problems: list[FieldIssue]) -> list[FieldIssue]:
@@ -139,23 +145,50 @@ def parse_request(data: Any) -> list[Variant]:
     return [Variant(BASE_LABEL, base, "base")] + scenario_variants(data["base"], data["scenarios"])
 
 
-def compare_variants(variants: list[Variant], *, solver: Optional[str] = None, time_limit_s: Optional[float] = None,
-                     timings: bool = True, limits: Limits = Limits()) -> dict[str, Any]:
-    """Prepare, solve (verified, by :mod:`matcher.service`) and compare; the first variant is the base."""
-    preps = [prepare(v.round) for v in variants]
+def _check_size(variants: list[Variant], preps: list, limits: Limits) -> None:
+    """422 when a round, or all of them together, has more candidate pairs than a request may compare."""
     if limits.max_pairs is not None:
         too_big = [{"path": v.where, "message": f"{len(p.pairs):,} candidate pairs; at most {limits.max_pairs:,} "
                     "are compared in a request"} for v, p in zip(variants, preps) if len(p.pairs) > limits.max_pairs]
         if too_big:
             raise ApiError(422, "round too large", "the what-if API compares small rounds only; use `matcher whatif` "
                            f"for rounds over {limits.max_pairs:,} candidate pairs (MATCHER_SYNC_MAX_PAIRS)", too_big)
+    total = sum(len(p.pairs) for p in preps)
+    if limits.max_total_pairs is not None and total > limits.max_total_pairs:
+        raise ApiError(422, "what-if request too large", f"{len(preps)} rounds with {total:,} candidate pairs in all; "
+                       f"a request compares at most {limits.max_total_pairs:,} (MATCHER_WHATIF_MAX_PAIRS): send fewer "
+                       "scenarios per request, or use `matcher whatif`",
+                       [{"path": "scenarios", "message": f"{total:,} candidate pairs over the base and "
+                         f"{len(preps) - 1} scenario(s); at most {limits.max_total_pairs:,}"}])
+
+
+def _limit(prep, time_limit_s: Optional[float], limits: Limits, left_s: Optional[float], rounds_left: int) -> float:
+    """A round's time limit: its own (or the caller's), cut at ``max_solve_s`` and at its share of the budget left."""
+    limit = float(time_limit_s if time_limit_s is not None else prep.round.params.time_limit_s)
+    if limits.max_solve_s is not None:
+        limit = min(limit, limits.max_solve_s)
+    if left_s is not None:
+        limit = min(limit, max(0.05, left_s / rounds_left))
+    return limit
+
+
+def compare_variants(variants: list[Variant], *, solver: Optional[str] = None, time_limit_s: Optional[float] = None,
+                     timings: bool = True, limits: Limits = Limits()) -> dict[str, Any]:
+    """Prepare, solve (verified, by :mod:`matcher.service`) and compare; the first variant is the base.
+    With ``limits.budget_s`` all of it (preparing included) fits in that many seconds plus the checks and
+    the output: a round whose share ran out is reported as the solver left it (``feasible`` and its message)."""
+    began = time.monotonic()
+    preps = [prepare(v.round) for v in variants]
+    _check_size(variants, preps, limits)
     cases = []
-    for v, prep in zip(variants, preps):
-        limit = float(time_limit_s if time_limit_s is not None else prep.round.params.time_limit_s)
-        if limits.max_solve_s is not None:
-            limit = min(limit, limits.max_solve_s)
+    # the budget's hard end, for a stage that would overrun its time limit
+    over = None if limits.budget_s is None else (lambda: time.monotonic() > began + limits.budget_s + BUDGET_GRACE_S)
+    for k, (v, prep) in enumerate(zip(variants, preps)):
+        left = None if limits.budget_s is None else limits.budget_s - (time.monotonic() - began)
+        limit = _limit(prep, time_limit_s, limits, left, len(variants) - k)
         try:
-            result = solve_prepared(prep, solver=solver, time_limit_s=limit, workers=limits.workers, timings=timings)
+            result = solve_prepared(prep, solver=solver, time_limit_s=limit, workers=limits.workers, timings=timings,
+                                    should_stop=over)
         except InputError as exc:  # e.g. a solver that cannot model this round
             raise ScenarioError(prefixed(v.where, exc.problems), exc.title) from None
         cases.append(compare.Case(v.label, v.round, result))

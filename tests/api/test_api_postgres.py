@@ -62,3 +62,26 @@ def test_parallel_posts_on_postgres_lose_nothing(pg_server):
     status, listing, _ = http("GET", f"{pg_server.base}/api/v1/rounds?per_page=100", tok)
     assert status == 200
     assert listing["total"] == 18 and len(listing["items"]) == 18
+
+
+def test_progress_and_cancel_on_postgres(pg_server):
+    import time
+
+    from apihelpers import slow_round
+
+    tok = token(PG_URL, f"进度 {uuid.uuid4().hex[:8]}")
+    doc = slow_round(time_limit_s=120)
+    status, _body, headers = http("POST", f"{pg_server.base}/api/v1/rounds", tok, doc, {"Prefer": "respond-async"})
+    assert status == 202
+    url = pg_server.base + headers["Location"]
+    running = wait_for(lambda: (lambda b: b if (b["progress"] or {}).get("best_value") else None)(
+        http("GET", url, tok)[1]), 120, 0.1)
+    assert running and running["status"] == "running", http("GET", url, tok)[1]
+    assert running["progress"]["best_value"] <= running["progress"]["bound"]
+    assert http("DELETE", url, tok)[0] == 202
+    asked = time.monotonic()
+    assert wait_for(lambda: http("GET", url, tok)[1]["status"] == "cancelled", 30, 0.02)
+    assert time.monotonic() - asked < 2.0
+    final = wait_for(lambda: (lambda b: b if b["output"] else None)(http("GET", url, tok)[1]), 60, 0.1)
+    assert final["progress"] is None and final["output"]["status"] == "feasible"
+    assert verify_output(doc, final["output"]) == []
