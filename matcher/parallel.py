@@ -133,11 +133,16 @@ def choose(runner: SerialRunner, n_items: int, total_cost: float, workers: int) 
 
 def map_tasks(fn: Callable[[Any], Any], items: Sequence[Any], costs: Sequence[float], workers: int,
               here: Optional[Callable[[Any], Any]] = None,
-              say: Optional[Callable[[str], None]] = None) -> list[Any]:
+              say: Optional[Callable[[str], None]] = None,
+              should_stop: Optional[Callable[[], bool]] = None) -> list[Any]:
     """``[fn(item) for item in items]``, run where :func:`choose` says for them: on the current
     Dask runner, on forked processes of this machine (:func:`local_map`, shared out by
     ``costs``), or here one after the other, by ``here`` when given (it may use what cannot go
-    to another process, such as a progress callback). ``say`` is told where they run."""
+    to another process, such as a progress callback). ``say`` is told where they run.
+
+    With ``should_stop``, a stop request leaves the items not finished by then as
+    :data:`STOPPED`: forked children are killed at once, and here no further item starts
+    (``here`` itself should poll it). A Dask map is not stopped."""
     runner = current()
     mode = choose(runner, len(items), float(sum(costs)), workers)
     if mode == "dask":
@@ -148,8 +153,8 @@ def map_tasks(fn: Callable[[Any], Any], items: Sequence[Any], costs: Sequence[fl
         cores = min(workers or os.cpu_count() or 1, len(items))
         if say is not None:
             say(f"{len(items)} tasks on {cores} local processes")
-        return local_map(fn, items, cores, costs=costs)
-    return [(here or fn)(item) for item in items]
+        return local_map(fn, items, cores, costs=costs, should_stop=should_stop)
+    return _serial(here or fn, list(items), should_stop)
 
 
 def lpt_shares(costs: Sequence[float], workers: int) -> list[list[int]]:

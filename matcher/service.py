@@ -26,7 +26,7 @@ from .jsontext import to_json
 from .locks import lock_conflicts, lock_message
 from .output import build_output
 from .parallel import Stopped
-from .problem import Problem, Solution, SolveOptions, Status
+from .problem import Problem, Solution, SolveOptions, Status, StopReason
 from .results import Result, round_digest
 from .tables import RoundTables, build_tables
 from .validation import parse_round
@@ -149,7 +149,8 @@ def _solve(prep: Prepared, name: str, options: SolveOptions) -> Solution:
         why = "; ".join(p.message for p in exc.problems)
         raise UnsupportedSolverError([FieldIssue("params.solver", f"{name!r} cannot solve this round: {why}")]) from None
     except Stopped:  # a stage with nothing to keep yet
-        return Solution.empty(problem, Status.UNKNOWN, name, "stopped on request before any result was found")
+        return Solution.empty(problem, Status.UNKNOWN, name, "stopped on request before any result was found",
+                              stop=StopReason.CANCELLED)
     fair = prep.round.params.fairness
     if fair is None or sol.status not in (Status.OPTIMAL, Status.FEASIBLE):
         return sol

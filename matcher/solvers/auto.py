@@ -32,7 +32,7 @@ __all__ = ["NAME", "solve"]
 def solve(problem: Problem, options: SolveOptions) -> Solution:
     t0 = time.perf_counter()
     the_plan = plan(problem)
-    merged = PartResults(problem)
+    merged = PartResults(problem, options)
     report = run(problem, the_plan, options, t0 + options.time_limit_s, merged)
     stats = SolverStats(components=len(the_plan.parts), components_flow=the_plan.count(Method.FLOW),
                         components_cpsat=the_plan.count(Method.CPSAT, Method.LP_HEURISTICS),

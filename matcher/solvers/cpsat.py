@@ -88,8 +88,10 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
         return _solve(problem, options, hint, t0)
     except Stopped:
         if hint is None:
-            return Solution.empty(problem, Status.UNKNOWN, NAME, "stopped on request before any result was found")
+            return Solution.empty(problem, Status.UNKNOWN, NAME, "stopped on request before any result was found",
+                                  stop=StopReason.CANCELLED)
         return Solution.of(problem, Status.FEASIBLE, hint, NAME, bound=problem.value_upper_bound(),
+                           stop=StopReason.CANCELLED,
                            message="stopped on request while building the model; kept the start result")
 
 
@@ -118,7 +120,7 @@ def _solve(problem: Problem, options: SolveOptions, hint, t0: float) -> Solution
     options.say(f"cpsat: {len(f)} pairs, {len(fy)} project indicators")
     sol = _run_stages(m, runner, p, x, stages, t0)
     if sol.status is Status.UNKNOWN and hint is not None:  # the time limit or a stop came before any result
-        return Solution.of(p, Status.FEASIBLE, hint, NAME, bound=p.value_upper_bound(),
+        return Solution.of(p, Status.FEASIBLE, hint, NAME, bound=p.value_upper_bound(), stop=_stop_reason(runner),
                            message=f"{runner.why()} before CP-SAT found a result; kept the start result")
     return sol
 

@@ -34,7 +34,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..parallel import Stopped
-from ..problem import Problem, Solution, SolveOptions, Status, StopReason
+from ..problem import Problem, Solution, SolveOptions, SolverStats, Status, StopReason
 from . import cpsat
 
 NAME = "cpsat"
@@ -128,7 +128,7 @@ def solve(p: Problem, need_comm: np.ndarray, n_comm: int, spec: FairnessSpec, ba
     try:
         model = _Model(cp_model, p, need_comm, demand, options, t0 + options.time_limit_s)
     except Stopped:
-        return _stopped(p, base, base.x)
+        return _stopped(p, base, base.x, spec.mode)
     v_star = base.served_value
     floor = math.ceil(spec.ratio * v_star)
     model.m.add(model.value >= floor)
@@ -140,7 +140,7 @@ def solve(p: Problem, need_comm: np.ndarray, n_comm: int, spec: FairnessSpec, ba
     for k in range(stages):
         lo, lit, x = _stage(model, kept, cands, lo, k, x)
         if model.runner.stop_requested():
-            return _stopped(p, base, x)  # x meets the floor and the stages kept so far
+            return _stopped(p, base, x, spec.mode)  # x meets the floor and the stages kept so far
         kept.append(lit)
         if cands[lo] == 1:
             break  # everyone fully covered: the rest of the sorted vector is 1
@@ -149,7 +149,7 @@ def solve(p: Problem, need_comm: np.ndarray, n_comm: int, spec: FairnessSpec, ba
     model.m.clear_assumptions()
     sol = _later_levels(model, p, x, t0)
     if sol.status is Status.UNKNOWN and model.runner.stop_requested():
-        return _stopped(p, base, x)
+        return _stopped(p, base, x, spec.mode)
     proven = sol.status is Status.OPTIMAL and base.status is Status.OPTIMAL and model.decided
     status = Status.OPTIMAL if proven else (Status.FEASIBLE if sol.status is not Status.UNKNOWN else sol.status)
     message = sol.message or ("" if proven else "fairness not proven: the plain optimum or a fairness check "
@@ -171,11 +171,11 @@ def _stop_reason(model: _Model, sol: Solution, base: Solution) -> StopReason:
     return StopReason.CANCELLED if model.runner.stop_requested() else StopReason.TIME_LIMIT
 
 
-def _stopped(p: Problem, base: Solution, x: np.ndarray) -> Solution:
+def _stopped(p: Problem, base: Solution, x: np.ndarray, mode: str) -> Solution:
     """The result of a fairness solve ended by a stop request: ``x``, the fairest found so far."""
-    return Solution.of(p, Status.FEASIBLE, x, NAME, bound=base.bound_served_value,
+    return Solution.of(p, Status.FEASIBLE, x, NAME, bound=base.bound_served_value, stop=StopReason.CANCELLED,
                        message="stopped on request during the fairness level; kept the fairest result found so far",
-                       value_without_fairness=base.served_value)
+                       stats=SolverStats(value_without_fairness=base.served_value, fairness_mode=mode))
 
 
 def _later_levels(model: _Model, p: Problem, hint: np.ndarray, t0: float) -> Solution:
@@ -191,5 +191,5 @@ def _later_levels(model: _Model, p: Problem, hint: np.ndarray, t0: float) -> Sol
         cpsat.add_hints(model.m, model.x, np.asarray(hint)[model.f.index.to_numpy()],
                         cpsat.Poll(model.runner.options.should_stop))
     except Stopped:
-        return Solution.empty(p, Status.UNKNOWN, NAME, "stopped on request")
+        return Solution.empty(p, Status.UNKNOWN, NAME, "stopped on request", stop=StopReason.CANCELLED)
     return cpsat._run_stages(model.m, model.runner, p, model.x, stages, t0)

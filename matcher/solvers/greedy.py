@@ -33,15 +33,7 @@ def greedy_quantities(p: Problem, should_stop=None) -> np.ndarray | None:
     if free.size == 0:  # only locks: still refuse a locked all-or-nothing need left partly served
         got = p.need_load(x)
         return None if p.partly_served(got).any() else x
-    # pairs grouped by need, nearest first; needs by weight desc then index
-    fneed = p.pair_need[free]
-    check_stop(should_stop)
-    order = free[np.lexsort((p.pair_res[free], p.pair_dist[free], fneed, -p.weight[fneed]))]
-    check_stop(should_stop)
-    need_of = p.pair_need[order]
-    starts = np.flatnonzero(np.r_[True, need_of[1:] != need_of[:-1]])
-    ends = np.r_[starts[1:], order.size]
-
+    order, need_of, starts, ends = _need_runs(p, free, should_stop)
     cap_l, qty_l, proj = cap_left.tolist(), qty_left.tolist(), projects.tolist()
     limit = p.group_limit.tolist()
     minq = p.min_qty.tolist()
@@ -83,6 +75,18 @@ def greedy_quantities(p: Problem, should_stop=None) -> np.ndarray | None:
     if p.partly_served(p.need_load(x)).any():
         return None
     return x
+
+
+def _need_runs(p: Problem, free: np.ndarray, should_stop) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The free pairs grouped by need, nearest first, the needs by weight (highest first) then
+    index: (pair order, need of each, start and end of each need's run)."""
+    fneed = p.pair_need[free]
+    check_stop(should_stop)
+    order = free[np.lexsort((p.pair_res[free], p.pair_dist[free], fneed, -p.weight[fneed]))]
+    check_stop(should_stop)
+    need_of = p.pair_need[order]
+    starts = np.flatnonzero(np.r_[True, need_of[1:] != need_of[:-1]])
+    return order, need_of, starts, np.r_[starts[1:], order.size]
 
 
 def solve(problem: Problem, options: SolveOptions) -> Solution:

@@ -15,12 +15,19 @@ Then the CP-SAT parts, largest first, each by :func:`matcher.solvers.side.solve_
   requested;
 * on a Dask cluster, side by side in one pass, each with its share of the time
   left times the parallelism.
+
+A stop request (``options.should_stop``) is honoured at once: the flow calls
+not finished by then are stopped (:func:`matcher.parallel.map_tasks`) and keep
+their locks, the CP-SAT parts not reached yet keep their locks (or the greedy
+result: :func:`matcher.solvers.merge.unsolved`), and the revisits end. Each
+part's progress figures reach ``options.note`` as the round's
+(:meth:`~matcher.solvers.merge.PartResults.part_options`).
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -29,7 +36,7 @@ from ..errors import NotApplicable
 from ..problem import Problem, Solution, SolveOptions, Status
 from . import cpsat, flow
 from .heuristics import better
-from .merge import PartResults
+from .merge import STOPPED_MESSAGE, PartResults, unsolved
 from .plan import Method, Plan
 from .side import solve_side, too_large_for_cpsat
 
@@ -61,19 +68,23 @@ def run_task(task: Task) -> Optional[Solution]:
     return solve_by(task.method, task.problem, options)
 
 
-def solve_by(method: Method, sub: Problem, options: SolveOptions) -> Optional[Solution]:
-    """One part by its planned method; ``None`` when flow cannot model it."""
+def solve_by(method: Method, sub: Problem, options: SolveOptions) -> Any:
+    """One part by its planned method; ``None`` when flow cannot model it, :data:`matcher.parallel.STOPPED`
+    when a stop request ended its flow."""
     if method is Method.FLOW:
         try:
             return flow.solve(sub, options)
         except NotApplicable:
             return None
+        except parallel.Stopped:
+            return parallel.STOPPED
     return solve_side(sub, options, heuristics=method is Method.LP_HEURISTICS)
 
 
 def run(p: Problem, plan: Plan, options: SolveOptions, deadline: float, merged: PartResults) -> RunReport:
     """Execute ``plan`` on ``p`` within ``deadline`` (a ``time.perf_counter()`` time), each part's
     result into ``merged``."""
+    merged.parts_total = len(plan.flow_batches) + len(plan.cpsat_order)
     flow_tasks = None
     if plan.count(Method.FLOW):
         flow_tasks = len(plan.flow_batches)
@@ -84,27 +95,29 @@ def run(p: Problem, plan: Plan, options: SolveOptions, deadline: float, merged: 
         _run_cpsat_remote(p, plan, ordered, deadline, options, merged)
     elif ordered:
         passes = _run_cpsat_here(p, plan, ordered, deadline, options, merged)
-    return RunReport(flow_tasks, passes, _stop_requested(options))
-
-
-def _stop_requested(options: SolveOptions) -> bool:
-    return options.should_stop is not None and options.should_stop()
+    return RunReport(flow_tasks, passes, options.stopped())
 
 
 def _run_flows(p: Problem, plan: Plan, options: SolveOptions, merged: PartResults) -> list[int]:
-    """The flow calls, longest first; returns the parts whose flow could not be built (cost range)."""
+    """The flow calls, longest first; returns the parts whose flow could not be built (cost range).
+    Flows a stop request left unsolved keep their locks only."""
     batches = plan.flow_batches
     subs = [p.compact(sel) for sel in batches]
     order = sorted(range(len(subs)), key=lambda b: -subs[b].n_pairs)
     tasks = [Task(Method.FLOW, subs[b], options.time_limit_s, options.workers) for b in order]
     flow.preload()  # before forking workers that will use it
+    options.note(stage="min-cost flow")
     done = parallel.map_tasks(run_task, tasks, [t.problem.n_pairs for t in tasks], options.workers,
                               here=lambda t: solve_by(t.method, t.problem, options),
-                              say=lambda m: options.say(f"auto: flows: {m}"))
+                              say=lambda m: options.say(f"auto: flows: {m}"), should_stop=options.should_stop)
     back: list[int] = []
     for b, sol in zip(order, done):
-        if sol is None:  # cost range too wide for one flow: let CP-SAT take those parts
-            back += np.unique(plan.label[batches[b]]).tolist()
+        if sol is parallel.STOPPED:
+            sol = unsolved(subs[b], STOPPED_MESSAGE)
+        elif sol is None:  # cost range too wide for one flow: let CP-SAT take those parts
+            moved = np.unique(plan.label[batches[b]]).tolist()
+            back += moved
+            merged.parts_total += len(moved) - 1  # counted again as CP-SAT parts
             continue
         merged.add(-1 - b, batches[b], subs[b], sol, zero_if_unknown=False)
     return back
@@ -142,19 +155,24 @@ def _run_cpsat_here(p: Problem, plan: Plan, ordered: tuple, deadline: float, opt
     """CP-SAT parts one after the other, each with a share of the time left in proportion to its
     size (unused time carries over). While time is left, the parts not proven yet are revisited,
     each continuing from its best result as a hint, until all are proven or the limit is reached.
-    Returns the number of passes."""
+    A stop request ends the loop at once: the parts not reached keep their locks only
+    (:func:`~matcher.solvers.merge.unsolved`). Returns the number of passes."""
     todo, passes = list(ordered), 0
     while todo:
         passes += 1
         left = sum(pp.pairs for pp in todo)
         unproven = []
         for k, pp in enumerate(todo):
+            if options.stopped():
+                if passes == 1:
+                    _not_reached(p, plan, todo[k:], merged)
+                break
             sel = plan.pairs_of(pp.part)
             sub = p.restrict(sel)
             share = max(0.0, deadline - time.perf_counter()) * pp.pairs / max(1, left)
             left -= pp.pairs
             options.say(f"auto: pass {passes}, part {k + 1}/{len(todo)} with {sel.size} pairs by cpsat")
-            opts = replace(options, time_limit_s=max(0.05, share))
+            opts = merged.part_options(pp.part, sub, replace(options, time_limit_s=max(0.05, share)))
             if passes == 1:
                 sol = merged.add(pp.part, sel, sub, solve_by(pp.method, sub, opts))
                 if sol.status in (Status.INFEASIBLE, Status.UNKNOWN):
@@ -169,6 +187,13 @@ def _run_cpsat_here(p: Problem, plan: Plan, ordered: tuple, deadline: float, opt
                 merged.bound[pp.part] = min(bound, merged.bound[pp.part])
             if merged.status[pp.part] is Status.FEASIBLE:
                 unproven.append(pp)
-        stopped = _stop_requested(options)
-        todo = unproven if not stopped and deadline - time.perf_counter() >= REVISIT_MIN_S else []
+        todo = unproven if not options.stopped() and deadline - time.perf_counter() >= REVISIT_MIN_S else []
     return passes
+
+
+def _not_reached(p: Problem, plan: Plan, rest: list, merged: PartResults) -> None:
+    """The CP-SAT parts a stop request left unreached, together under the first one's key
+    (they share nothing): their locks only, or the greedy result."""
+    sel = np.flatnonzero(np.isin(plan.label, [pp.part for pp in rest]))
+    sub = p.restrict(sel)
+    merged.add(rest[0].part, sel, sub, unsolved(sub, STOPPED_MESSAGE), parts=len(rest))

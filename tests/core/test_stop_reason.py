@@ -52,9 +52,18 @@ def hard_round() -> dict:
 @pytest.mark.parametrize("solver", ["cpsat", "auto"])
 def test_a_stop_request_stops_cancelled(solver):
     prep = prepare(hard_round())
-    result = solve_prepared(prep, solver=solver, timings=False, should_stop=lambda: True)
-    assert result.status is Status.FEASIBLE, result.solution.message
+    stages: list[str] = []
+    result = solve_prepared(prep, solver=solver, timings=False, should_stop=lambda: "CP-SAT model" in stages,
+                            on_progress=lambda **f: stages.append(f.get("stage", "")))
+    assert result.status is Status.FEASIBLE, result.solution.message  # the start result is kept
     assert result.solution.stop is StopReason.CANCELLED
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "auto"])
+def test_a_stop_request_before_anything_stops_cancelled(solver):
+    result = solve_prepared(prepare(hard_round()), solver=solver, timings=False, should_stop=lambda: True)
+    assert result.status in (Status.FEASIBLE, Status.UNKNOWN), result.solution.message
+    assert result.solution.stop is StopReason.CANCELLED and "stopped on request" in result.solution.message
 
 
 def test_cpsat_stats_time_each_level():

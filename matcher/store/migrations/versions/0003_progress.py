@@ -1,14 +1,14 @@
 """progress of a running round (stage, elapsed time, best value and bound so far)
 
 Revision ID: 0003_progress
-Revises: 0002
+Revises: 0003_tokens
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0003_progress'
-down_revision = '0002'
+down_revision = '0003_tokens'
 branch_labels = None
 depends_on = None
 
