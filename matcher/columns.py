@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Optional
 
 from .digest import canonical_digest, canonical_digest_parts
@@ -82,24 +83,18 @@ class RoundColumns:
         top = self.shell.model_dump(mode="json")
         return canonical_digest_parts(top, {kind: (lambda k=kind: self._dumped_chunks(k)) for kind in KINDS})
 
-    def _dumped_chunks(self, kind: str, chunk: int = 20_000) -> Iterator[list[dict[str, Any]]]:
+    def _dumped_chunks(self, kind: str, chunk: int = 50_000) -> Iterator[list[dict[str, Any]]]:
         """The items of ``kind`` as ``model_dump(mode="json")`` would give them, a chunk at a time."""
         cols = getattr(self, kind)
         names = FIELDS[kind]
-        memo: dict = {}
-
-        def window_dicts(raw):
-            if raw is None:
-                return None
-            out = memo.get(raw)
-            if out is None:
-                out = memo[raw] = [{"days": list(d), "start": s, "end": e} for d, s, e in raw]
-            return out
-
+        windows = cols.get("windows")
+        if windows is not None:  # few distinct window lists: one list of dicts each
+            dumped = {raw: None if raw is None else [{"days": list(d), "start": s, "end": e} for d, s, e in raw]
+                      for raw in dict.fromkeys(windows)}
         n = len(cols["id"])
         for lo in range(0, n, chunk):
             part = [cols[f][lo: lo + chunk] for f in names]
-            if "windows" in cols:
+            if windows is not None:
                 k = names.index("windows")
-                part[k] = [window_dicts(w) for w in part[k]]
-            yield [dict(zip(names, row)) for row in zip(*part)]
+                part[k] = list(map(dumped.__getitem__, part[k]))
+            yield list(map(dict, map(zip, repeat(names), zip(*part))))
