@@ -37,7 +37,6 @@ from operator import is_not
 from typing import Any, Optional
 
 import numpy as np
-import orjson
 
 from . import crossref
 from .columns import FIELDS, KINDS, Columns, RoundColumns
@@ -118,21 +117,25 @@ def _floats(values: list, nullable: bool, lo: float, hi: float, open_low: bool) 
     return values
 
 
-def _by_text(values: list, convert) -> list:
-    """``convert`` of each value, called once per distinct JSON text of the values."""
-    texts = list(map(orjson.dumps, values))
-    memo = {text: convert(orjson.loads(text)) for text in set(texts)}
+def _by_repr(values: list, convert) -> list:
+    """``convert`` of each value, called once per distinct value (told apart by its ``repr``,
+    which is one-to-one on decoded JSON and, unlike orjson's text, costs no buffer per call)."""
+    texts = list(map(repr, values))
+    memo = {text: convert(value) for text, value in dict(zip(texts, values)).items()}
     return list(map(memo.__getitem__, texts))
 
 
-def _tag_tuple(v: Any) -> tuple:
-    """One tag list as a tuple (``null`` is no tags), each tag a text of 1 to 100 characters."""
-    if v is None:
-        return ()
-    if type(v) is not list:
+def _tag_tuples(values: list) -> list:
+    """Tag lists as tuples (``null`` is no tags), each tag a text of 1 to 100 characters,
+    each distinct list checked once (and kept once)."""
+    if None in values:
+        values = [() if v is None else v for v in values]
+    if not _only(values, list, tuple):  # a tuple: the default () of a missing list
         raise _Unsure
-    _check_text(v, 1, 100, _REFUSED)
-    return tuple(v)
+    keys = list(map(tuple, values))
+    memo = {key: key for key in set(keys)}  # unhashable tags (lists, objects): TypeError, caught as unsure
+    _check_text([tag for key in memo for tag in key], 1, 100, _REFUSED)
+    return list(map(memo.__getitem__, keys))
 
 
 def _window_triples(ws: Any) -> Optional[tuple]:
@@ -160,9 +163,9 @@ def _column(items: list, name: str, rule: tuple, nullable: bool, default: Any) -
     if kind == "float":
         return _floats(values, nullable, *rule[1:])
     if kind == "tags":
-        return _by_text(values, _tag_tuple)
+        return _tag_tuples(values)
     if kind == "windows":
-        return _by_text(values, _window_triples)
+        return _by_repr(values, _window_triples)
     present = _present(values) if nullable else values
     if kind == "text":
         _check_text(present, *rule[1:])
