@@ -84,8 +84,8 @@ def _within_distance(t: RoundTables, categories: list[int]) -> tuple[np.ndarray,
             ri, nj = np.repeat(R, N.size), np.tile(N, R.size)
             d = metres(ri, nj)
             keep = d <= t.pair_limit(ri, nj)
-            out_r.append(ri[keep])
-            out_n.append(nj[keep])
+            out_r.append(ri[keep].astype(np.int32))
+            out_n.append(nj[keep].astype(np.int32))
             out_d.append(d[keep])
             continue
         from scipy.spatial import cKDTree  # lazy: a heavy import that small rounds do without
@@ -106,11 +106,11 @@ def _within_distance(t: RoundTables, categories: list[int]) -> tuple[np.ndarray,
                 nj = Nc[hits["i"]]
                 d = metres(ri, nj)
                 keep = d <= t.pair_limit(ri, nj)
-                out_r.append(ri[keep])
-                out_n.append(nj[keep])
+                out_r.append(ri[keep].astype(np.int32))
+                out_n.append(nj[keep].astype(np.int32))
                 out_d.append(d[keep])
     if not out_r:
-        empty = np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int32)
         return empty, empty.copy(), np.zeros(0)
     return np.concatenate(out_r), np.concatenate(out_n), np.concatenate(out_d)
 
@@ -204,11 +204,14 @@ def candidate_pairs(t: RoundTables, workers: int = 0) -> Pairs:
         found = local_map(partial(eligible_pairs, t), shares, len(shares))
     else:
         found = [eligible_pairs(t, shares[0])]
-    ri = np.concatenate([f[0] for f in found])
-    nj = np.concatenate([f[1] for f in found])
+    ri = np.concatenate([f[0] for f in found]).astype(np.int32, copy=False)
+    nj = np.concatenate([f[1] for f in found]).astype(np.int32, copy=False)
     d = np.concatenate([f[2] for f in found])
+    sorted_already = len(found) == 1  # one share comes sorted (eligible_pairs); shares are merged below
+    del found
     lock = np.zeros(ri.size, dtype=np.int64)
     if t.lock_res.size:
+        sorted_already = False
         keys = pair_keys(ri, nj, t.n_need)
         lkeys = pair_keys(t.lock_res, t.lock_need, t.n_need)
         order = np.argsort(keys)
@@ -225,5 +228,7 @@ def candidate_pairs(t: RoundTables, workers: int = 0) -> Pairs:
             d = np.concatenate([d, ed])
             lock = np.concatenate([lock, t.lock_qty[extra]])
     dist = np.rint(d).astype(np.int64)
+    if sorted_already:
+        return Pairs(ri, nj, d, dist, lock)
     order = _order_by_need_distance_resource(ri, dist, nj)
     return Pairs(ri[order].astype(np.int32), nj[order].astype(np.int32), d[order], dist[order], lock[order])
