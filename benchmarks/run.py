@@ -53,6 +53,7 @@ _SCRIPT = Path(PY).parent / "matcher"
 MATCHER = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-c", "import sys; from matcher.cli import main; sys.exit(main())"]
 HARNESS = 2  # results of older harnesses are not rebuilt into RESULTS.md
 OLD = HERE / "results" / "old-harness.md"  # the sections measured by the previous harness, kept as they were
+NOTES = HERE / "results" / "notes.md"  # what the figures above mean and why a target is not met (written by hand)
 
 
 def measure(cmd: list[str], timeout: float, log: Path) -> dict:
@@ -319,6 +320,8 @@ def run_size(size: str, a, work: Path, say=print, whole_names: list[str] | None 
     round_path = generate.ensure(size, a.seed, a.rules)
     rules = a.rules or generate.SIZES[size].get("default_rules", "plain")
     names = ["matcher", *BASELINES] if rules == "plain" else ["matcher"]
+    if getattr(a, "contenders", None):
+        names = ["matcher", *[n for n in BASELINES if n in a.contenders.split(",")]] if rules == "plain" else names
     res = {"harness": HARNESS, "size": size, "rules": rules, "seed": a.seed, "repeat": a.repeat,
            "round_mib": round_path.stat().st_size / 2**20, "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
            "notes": [] if rules == "plain" else [f"rules {rules!r}: the baselines compare plain rounds only"]}
@@ -482,6 +485,8 @@ def write_results_md(results_dir: Path, target: Path) -> None:
         L += cold_section(cold)
     lines = targets(runs) + (cold_targets(cold) if cold else [])
     L += ["## Targets of issue 14", ""] + [f"- {line}" for line in lines] + [""]
+    if NOTES.exists():
+        L += [NOTES.read_text(encoding="utf-8").rstrip(), ""]
     if OLD.exists():
         L += [OLD.read_text(encoding="utf-8").rstrip(), ""]
     target.write_text("\n".join(L) + "\n", encoding="utf-8")
@@ -498,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, metavar="N", help="interleaved rounds (A B A B ...)")
     ap.add_argument("--check", action="store_true",
                     help="S and M quickly; exit 1 unless every contender reaches matcher's optimum (writes nothing)")
+    ap.add_argument("--contenders", metavar="A,B", default="",
+                    help="only these baselines (and matcher), e.g. flow for a quicker XL run")
     ap.add_argument("--cold-start", action="store_true",
                     help="instead of a size: `matcher --help` and a tiny solve against the bare import line")
     ap.add_argument("--out-dir", default=str(HERE), help="where results/SIZE.json and RESULTS.md go")
