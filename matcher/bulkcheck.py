@@ -43,6 +43,7 @@ from .columns import FIELDS, KINDS, Columns, RoundColumns
 from .model import DAYS, MAX_ROUNDS_UNMET, MAX_UNITS, _REFUSED, _REFUSED_IN_NOTE, Round
 
 MIN_ITEMS = 2_000  # resources + needs from which big documents are read column by column
+CHILD_MIN_BYTES = 64 << 20  # texts from which the decoding and the checks run in a forked child
 
 
 class _Unsure(Exception):
@@ -249,3 +250,43 @@ def is_big(doc: Any) -> bool:
         return False
     sizes = [len(v) for v in (doc.get("resources"), doc.get("needs")) if type(v) is list]
     return sum(sizes) >= MIN_ITEMS
+
+
+def _columns_of_text(data: Any) -> Optional[RoundColumns]:
+    from .jsondoc import decode_fast
+
+    fast = decode_fast(data)
+    return columns_if_valid(fast) if fast is not None and is_big(fast) else None
+
+
+def _child(conn, data: Any) -> None:
+    try:
+        conn.send(_columns_of_text(data))
+    finally:
+        conn.close()
+
+
+def columns_in_child(data: Any) -> Optional[RoundColumns]:
+    """:func:`columns_if_valid` of a text's decoding, computed in a forked child; ``None`` when
+    not certainly valid or where there is no fork.
+
+    The decoded document of a big round is millions of small objects (1.6 GiB
+    at 1.1M items); freed, they leave this process's heap fragmented around
+    the few that the columns keep, so it stays that big for the whole solve.
+    In a child only the columns come back, in fresh compact memory."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    ctx = multiprocessing.get_context("fork")
+    here, there = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(there, data), daemon=True)
+    proc.start()
+    there.close()
+    try:
+        return here.recv()
+    except EOFError:  # the child died (out of memory, killed): decide here
+        return None
+    finally:
+        here.close()
+        proc.join()

@@ -19,6 +19,7 @@ from .crossref import cross_reference_problems
 from .errors import DocumentError, FieldIssue, RoundValidationError
 from .jsondoc import ROOT, decode, decode_fast, decode_json, path_of
 from .model import HHMM_MESSAGES, Round
+from .parallel import local_pool_allowed
 
 __all__ = ["ROOT", "cross_reference_problems", "decode_json", "parse_columns", "parse_round", "path_of", "validate_round"]
 
@@ -102,7 +103,7 @@ def parse_columns(data: Any, source: str = "") -> RoundColumns:
     """Validate a round document into its :class:`~matcher.columns.RoundColumns`.
 
     A big text document (:func:`matcher.bulkcheck.is_big`) is read column by
-    column, with no object per item, when :func:`matcher.bulkcheck.columns_if_valid`
+    column, with no object per item (from ``CHILD_MIN_BYTES`` in a forked child), when :func:`matcher.bulkcheck.columns_if_valid`
     finds it certainly valid; its :class:`Round` is then built from the text
     only when something asks for it. Any other input goes through
     :func:`parse_round`, whose problems are the ones raised.
@@ -111,13 +112,19 @@ def parse_columns(data: Any, source: str = "") -> RoundColumns:
         return data
     if not isinstance(data, (bytes, bytearray, memoryview, str)):
         return RoundColumns.of_round(data if isinstance(data, Round) else _validate(data))
-    fast = decode_fast(data)
+    text = data if isinstance(data, (bytes, str)) else bytes(data)
+    if len(text) >= bulkcheck.CHILD_MIN_BYTES and local_pool_allowed():
+        cols = bulkcheck.columns_in_child(text)
+        if cols is not None:
+            cols.build = partial(parse_round, text, source)
+            return cols
+    fast = decode_fast(text)
     if fast is not None and bulkcheck.is_big(fast):
         cols = bulkcheck.columns_if_valid(fast)
         if cols is not None:
-            cols.build = partial(parse_round, data if isinstance(data, (bytes, str)) else bytes(data), source)
+            cols.build = partial(parse_round, text, source)
             return cols
-    return RoundColumns.of_round(_parse_text(data, fast, source))
+    return RoundColumns.of_round(_parse_text(text, fast, source))
 
 
 def _validate(data: Any, duplicates: list[FieldIssue] = ()) -> Round:

@@ -126,3 +126,13 @@ def test_canonical_digest_is_the_standard_librarys(value):
 
     want = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert canonical_digest(value) == hashlib.sha256(want).hexdigest()
+
+
+def test_a_very_big_text_is_checked_in_a_child_with_the_same_columns(monkeypatch):
+    monkeypatch.setattr(bulkcheck, "MIN_ITEMS", 0)
+    monkeypatch.setattr(bulkcheck, "CHILD_MIN_BYTES", 0)
+    text = GENERATED["full"]
+    cols = parse_columns(text)
+    assert cols.build is not None and cols._round is None
+    _same_columns(cols, RoundColumns.of_round(parse_round(text)))
+    assert bulkcheck.columns_in_child(b'{"providers": [], "resources": [], "needs": 1}') is None
