@@ -37,11 +37,11 @@ def subset_by_pattern(need_bits: np.ndarray, res_bits: np.ndarray, need_pat: np.
 
 
 def dedup(keys: Sequence[Hashable | None]) -> tuple[np.ndarray, list]:
-    """Distinct keys: ``ids[k]`` indexes the returned list; ``None`` gets -1."""
-    table: dict = {None: -1}
-    ids = [table.setdefault(key, len(table) - 1) for key in keys]
-    del table[None]
-    return np.array(ids, dtype=np.int32).reshape(-1), list(table)
+    """Distinct keys, in order of first appearance: ``ids[k]`` indexes the returned list; ``None`` gets -1."""
+    distinct = [key for key in dict.fromkeys(keys) if key is not None]
+    table: dict = dict(zip(distinct, range(len(distinct))))
+    table[None] = -1
+    return np.fromiter(map(table.__getitem__, keys), dtype=np.int32, count=len(keys)), distinct
 
 
 def tag_bits(tag_sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> np.ndarray:

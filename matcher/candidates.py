@@ -4,7 +4,9 @@ Computed in bulk, never pair by pair in Python:
 
 1. per category, a k-d tree over the resources' 3-D positions answers a ball
    query for each need (radius = the largest limit that can apply), in chunks
-   of needs so memory stays bounded;
+   of needs so memory stays bounded (a small category, up to
+   ``ALL_PAIRS_MAX`` resources x needs, measures every pair instead: the same
+   pairs, as the exact distance decides either way);
 2. the exact haversine distance filters by ``min(global, resource, need)``;
 3. required tags and time windows are subset tests on bitsets, computed once
    per distinct (need set, resource set) combination;
@@ -21,14 +23,13 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-from scipy.spatial import cKDTree
-
 from . import windows as win
 from .bitsets import subset_by_pattern, tag_bits
 from .geo import EARTH_RADIUS_M, chord_for, haversine_m, to_xyz
 from .tables import RoundTables
 
 NEED_CHUNK = 8192
+ALL_PAIRS_MAX = 200_000  # resources x needs of a category up to which every pair is measured
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +80,16 @@ def _within_distance(t: RoundTables, categories: list[int]) -> tuple[np.ndarray,
         R, N = res_by_cat[c], need_by_cat[c]
         if R.size == 0 or N.size == 0:
             continue
+        if R.size * N.size <= ALL_PAIRS_MAX:  # small: every pair measured, no spatial index (nor its import)
+            ri, nj = np.repeat(R, N.size), np.tile(N, R.size)
+            d = metres(ri, nj)
+            keep = d <= t.pair_limit(ri, nj)
+            out_r.append(ri[keep].astype(np.int32))
+            out_n.append(nj[keep].astype(np.int32))
+            out_d.append(d[keep])
+            continue
+        from scipy.spatial import cKDTree  # lazy: a heavy import that small rounds do without
+
         tree = cKDTree(to_xyz(t.res_lat[R], t.res_lon[R]))
         widest_res = min(t.max_distance_m, float(np.max(t.res_max_dist[R])))
         radius_all = np.minimum(widest_res, t.need_max_dist[N])
@@ -95,11 +106,11 @@ def _within_distance(t: RoundTables, categories: list[int]) -> tuple[np.ndarray,
                 nj = Nc[hits["i"]]
                 d = metres(ri, nj)
                 keep = d <= t.pair_limit(ri, nj)
-                out_r.append(ri[keep])
-                out_n.append(nj[keep])
+                out_r.append(ri[keep].astype(np.int32))
+                out_n.append(nj[keep].astype(np.int32))
                 out_d.append(d[keep])
     if not out_r:
-        empty = np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int32)
         return empty, empty.copy(), np.zeros(0)
     return np.concatenate(out_r), np.concatenate(out_n), np.concatenate(out_d)
 
@@ -193,11 +204,14 @@ def candidate_pairs(t: RoundTables, workers: int = 0) -> Pairs:
         found = local_map(partial(eligible_pairs, t), shares, len(shares))
     else:
         found = [eligible_pairs(t, shares[0])]
-    ri = np.concatenate([f[0] for f in found])
-    nj = np.concatenate([f[1] for f in found])
+    ri = np.concatenate([f[0] for f in found]).astype(np.int32, copy=False)
+    nj = np.concatenate([f[1] for f in found]).astype(np.int32, copy=False)
     d = np.concatenate([f[2] for f in found])
+    sorted_already = len(found) == 1  # one share comes sorted (eligible_pairs); shares are merged below
+    del found
     lock = np.zeros(ri.size, dtype=np.int64)
     if t.lock_res.size:
+        sorted_already = False
         keys = pair_keys(ri, nj, t.n_need)
         lkeys = pair_keys(t.lock_res, t.lock_need, t.n_need)
         order = np.argsort(keys)
@@ -214,5 +228,7 @@ def candidate_pairs(t: RoundTables, workers: int = 0) -> Pairs:
             d = np.concatenate([d, ed])
             lock = np.concatenate([lock, t.lock_qty[extra]])
     dist = np.rint(d).astype(np.int64)
+    if sorted_already:
+        return Pairs(ri, nj, d, dist, lock)
     order = _order_by_need_distance_resource(ri, dist, nj)
     return Pairs(ri[order].astype(np.int32), nj[order].astype(np.int32), d[order], dist[order], lock[order])

@@ -64,7 +64,7 @@ def cross_reference_problems(data: dict) -> list[FieldIssue]:
         for key in ("needs", "providers"):
             problems += _unknown(key, "community_id", column(_items(data, key), "community_id"),
                                  index["communities"], "community")
-    problems += _decision_problems(data, index)
+    problems += decision_problems(data, index)
     return problems
 
 
@@ -80,7 +80,7 @@ def _pairs_of(data: dict, key: str, index: dict) -> tuple[list, list[FieldIssue]
     return pairs, problems
 
 
-def _decision_problems(data: dict, index: dict) -> list[FieldIssue]:
+def decision_problems(data: dict, index: dict) -> list[FieldIssue]:
     """Locked, forbidden and previous pairs: ids that exist, no pair twice in
     ``locked`` or ``previous``, no pair both locked and forbidden, no lock across categories."""
     forbidden, problems = _pairs_of(data, "forbidden", index)

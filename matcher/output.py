@@ -119,7 +119,7 @@ def build_output(t: RoundTables, pairs: Pairs, sol: Solution, stats: dict) -> Re
                         for j, q, r in unmet_reasons(t, pairs, x)]
     else:
         doc["unmet"] = []
-    if t.round.params.priority_aging is not None:
+    if t.params.priority_aging is not None:
         _show_priorities(t, doc["projects"], doc["unmet"])
     doc["kpis"] = kpis(t, pairs, x)
     if sol.stats.fairness_mode is not None:

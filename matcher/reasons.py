@@ -19,7 +19,6 @@ reasons, judged on the room its free pairs' resources have left in the result
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .candidates import Pairs, group_by, tags_ok, windows_ok
 from .geo import haversine_m, to_xyz
@@ -31,6 +30,8 @@ REASONS = ("no_candidate_category", "no_candidate_tags", "no_candidate_distance"
 
 def nearest_resource(t: RoundTables, needs: np.ndarray) -> np.ndarray:
     """Index of the nearest same-category resource of each need (-1 when none)."""
+    from scipy.spatial import cKDTree  # lazy: only needs without any candidate ask
+
     out = np.full(needs.size, -1, dtype=np.int64)
     res_by_cat = group_by(t.res_cat, len(t.categories))
     for c in np.unique(t.need_cat[needs]):

@@ -214,11 +214,9 @@ class Result(_Doc):
 
 def round_digest(rnd: BaseModel) -> str:
     """The sha256 hex of a validated round: its model dumped as canonical JSON (sorted keys, compact)."""
-    import hashlib
-    import json
+    from .digest import canonical_digest
 
-    text = json.dumps(rnd.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return canonical_digest(rnd.model_dump(mode="json"))
 
 
 def as_result(value: Union[Result, Mapping[str, Any]], source: str = "") -> Result:

@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Optional
+from typing import Any, Optional, Union
 from collections.abc import Callable
 
 import numpy as np
@@ -21,7 +21,8 @@ from . import solvers
 from .candidates import Pairs, candidate_pairs
 from .errors import FieldIssue
 from .errors import NotApplicable, UnsupportedSolverError, VerificationError
-from .model import Round
+from .columns import RoundColumns
+from .model import Params, Round
 from .jsontext import to_json
 from .locks import lock_conflicts, lock_message
 from .output import build_output
@@ -29,7 +30,7 @@ from .parallel import Stopped
 from .problem import Problem, Solution, SolveOptions, Status, StopReason
 from .results import Result, round_digest
 from .tables import RoundTables, build_tables
-from .validation import parse_round
+from .validation import parse_columns
 from .verify import verify
 
 
@@ -58,11 +59,27 @@ def paused_gc():
 class Prepared:
     """A validated round with its candidate pairs, ready to solve (possibly many times)."""
 
-    round: Round
+    origin: Union[Round, RoundColumns]  # a big round read column by column builds its Round on first use
     tables: RoundTables
     pairs: Pairs
     problem: Problem
     seconds: dict = field(default_factory=dict)
+
+    @property
+    def round(self) -> Round:
+        return self.origin if isinstance(self.origin, Round) else self.origin.round
+
+    @property
+    def params(self) -> Params:
+        return self.origin.params
+
+    @property
+    def name(self) -> Optional[str]:
+        return self.origin.name
+
+    def digest(self) -> str:
+        """:func:`matcher.results.round_digest` of the round."""
+        return round_digest(self.origin) if isinstance(self.origin, Round) else self.origin.digest()
 
 
 @dataclass
@@ -119,9 +136,9 @@ def prepare(data: Any, source: str = "", progress: Optional[Callable[[str], None
     with paused_gc():
         t0 = time.perf_counter()
         say("validating the round")
-        rnd = data if isinstance(data, Round) else parse_round(data, source)
+        rnd = parse_columns(data, source)
         t1 = time.perf_counter()
-        say(f"computing candidate pairs ({len(rnd.resources):,} resources x {len(rnd.needs):,} needs)")
+        say(f"computing candidate pairs ({rnd.count('resources'):,} resources x {rnd.count('needs'):,} needs)")
         tables = build_tables(rnd)
         pairs = candidate_pairs(tables)
         t2 = time.perf_counter()
@@ -151,7 +168,7 @@ def _solve(prep: Prepared, name: str, options: SolveOptions) -> Solution:
     except Stopped:  # a stage with nothing to keep yet
         return Solution.empty(problem, Status.UNKNOWN, name, "stopped on request before any result was found",
                               stop=StopReason.CANCELLED)
-    fair = prep.round.params.fairness
+    fair = prep.params.fairness
     if fair is None or sol.status not in (Status.OPTIMAL, Status.FEASIBLE):
         return sol
     if options.stopped():
@@ -177,7 +194,7 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
     ``should_stop`` and ``on_progress``: see :class:`matcher.problem.SolveOptions`; the
     stages after the solve are reported as ``stage`` ``verifying`` and ``output``."""
     t0 = time.perf_counter()
-    params = prep.round.params
+    params = prep.params
     name = solver or params.solver
     limit = float(time_limit_s if time_limit_s is not None else params.time_limit_s)
     t, pairs, problem = prep.tables, prep.pairs, prep.problem
@@ -210,7 +227,7 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
             stats[key] = value
     options.note(stage="output")
     result = build_output(t, pairs, sol, stats)
-    result.round_sha256 = round_digest(prep.round)
+    result.round_sha256 = prep.digest()
     t3 = time.perf_counter()
     if timings:
         seconds = dict(prep.seconds)

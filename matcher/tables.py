@@ -18,6 +18,7 @@ import numpy as np
 
 from . import windows as win
 from .bitsets import dedup
+from .columns import RoundColumns
 from .model import Round
 
 NO_LIMIT = -1
@@ -25,7 +26,7 @@ NO_LIMIT = -1
 
 @dataclass(frozen=True, eq=False)
 class RoundTables:
-    round: Round
+    columns: RoundColumns  # the validated round's columns (and, on demand, the round)
     # providers
     prov_ids: list[str]
     prov_names: list[Optional[str]]
@@ -78,6 +79,15 @@ class RoundTables:
     prev_qty: np.ndarray
 
     @property
+    def round(self) -> Round:
+        """The validated :class:`Round` (built on first use for a round read column by column)."""
+        return self.columns.round
+
+    @property
+    def params(self):
+        return self.columns.params
+
+    @property
     def n_res(self) -> int:
         return len(self.res_ids)
 
@@ -95,9 +105,10 @@ class RoundTables:
 
 
 def _codes(values: list[str]) -> tuple[np.ndarray, list[str]]:
-    table: dict[str, int] = {}
-    codes = np.fromiter((table.setdefault(v, len(table)) for v in values), dtype=np.int32, count=len(values))
-    return codes, list(table)
+    """Code of each value and the distinct values, in order of first appearance."""
+    distinct = list(dict.fromkeys(values))
+    table = dict(zip(distinct, range(len(distinct))))
+    return np.fromiter(map(table.__getitem__, values), dtype=np.int32, count=len(values)), distinct
 
 
 def _f64(values) -> np.ndarray:
@@ -109,30 +120,31 @@ def _i64(values) -> np.ndarray:
 
 
 def _shared(r_tags, n_tags, r_win, n_win) -> tuple[np.ndarray, list, np.ndarray, list]:
-    """Tag-set and window-pattern codes of resources then needs, with their vocabularies."""
-    tag_memo: dict = {}  # tag tuples repeat: one frozenset per distinct tuple
-    tag_ids, tag_sets = dedup([tag_memo.get(tags) or tag_memo.setdefault(tags, frozenset(tags))
-                               for tags in r_tags + n_tags])
-    memo: dict = {}  # few distinct window lists: compute each key once (by the raw fields)
-
-    def wkey(windows):
-        if windows is None:
-            return None
-        raw = tuple((w.days, w.start, w.end) for w in windows)
-        key = memo.get(raw)
-        if key is None:
-            key = memo[raw] = win.key_of(windows)
-        return key
-
-    win_ids, patterns = dedup([wkey(w) for w in r_win + n_win])
+    """Tag-set and window-pattern codes of resources then needs, with their vocabularies
+    (windows as the columns' ``(days, start, end)`` triples). Items share few distinct
+    tag tuples and window lists: each is turned into its set or key once."""
+    tags = r_tags + n_tags
+    tuples = list(dict.fromkeys(tags))
+    set_ids, tag_sets = dedup([frozenset(t) for t in tuples])
+    tag_ids = np.asarray(set_ids, dtype=np.int32)[_codes(tags)[0]] if tags else np.zeros(0, dtype=np.int32)
+    wins = r_win + n_win
+    raws, raw_codes = list(dict.fromkeys(wins)), _codes(wins)[0]
+    pat_ids, patterns = dedup([win.key_of_raw(raw) for raw in raws])
+    win_ids = np.asarray(pat_ids, dtype=np.int32)[raw_codes] if wins else np.zeros(0, dtype=np.int32)
     return tag_ids, tag_sets, win_ids, patterns
+
+
+def _index(ids: list[str]) -> dict[str, int]:
+    return dict(zip(ids, range(len(ids))))
 
 
 def _decisions(rnd: Round, res_ids: list[str], need_ids: list[str]) -> dict:
     """Forbidden, locked and previous pairs as index arrays."""
-    res_index = {r: i for i, r in enumerate(res_ids)}
-    need_index = {n: j for j, n in enumerate(need_ids)}
     prev = rnd.previous or ()
+    if rnd.forbidden or rnd.locked or prev:
+        res_index, need_index = _index(res_ids), _index(need_ids)
+    else:
+        res_index = need_index = {}
     return dict(
         forbid_res=_i64([res_index[f.resource_id] for f in rnd.forbidden]),
         forbid_need=_i64([need_index[f.need_id] for f in rnd.forbidden]),
@@ -146,59 +158,59 @@ def _decisions(rnd: Round, res_ids: list[str], need_ids: list[str]) -> dict:
     )
 
 
-def _providers(rnd: Round) -> dict:
-    provs = rnd.providers
+def _or_limit(values: list) -> np.ndarray:
+    return _i64([NO_LIMIT if v is None else v for v in values])
+
+
+def _or_inf(values: list) -> np.ndarray:
+    return _f64([np.inf if v is None else v for v in values])
+
+
+def _providers(p: dict) -> dict:
+    return dict(prov_ids=p["id"], prov_names=p["name"], prov_max_projects=_or_limit(p["max_projects"]),
+                prov_target_projects=_or_limit(p["target_projects"]))
+
+
+def _resources(r: dict, prov_index: dict[str, int]) -> dict:
     return dict(
-        prov_ids=[p.id for p in provs],
-        prov_names=[p.name for p in provs],
-        prov_max_projects=_i64([NO_LIMIT if p.max_projects is None else p.max_projects for p in provs]),
-        prov_target_projects=_i64([NO_LIMIT if p.target_projects is None else p.target_projects for p in provs]),
-    )
+        res_ids=r["id"], res_names=r["name"],
+        res_provider=np.fromiter(map(prov_index.__getitem__, r["provider_id"]), dtype=np.int32, count=len(r["id"])),
+        res_cap=_i64(r["capacity"]), res_min_qty=_i64(r["min_quantity"]),
+        res_lat=_f64(r["lat"]), res_lon=_f64(r["lon"]), res_max_dist=_or_inf(r["max_distance_m"]))
 
 
-def build_tables(rnd: Round) -> RoundTables:
-    """Columnar arrays of a validated round (one pass over each list's items)."""
-    res, needs = rnd.resources, rnd.needs
-    nr, nn = len(res), len(needs)
-    provs = _providers(rnd)
-    prov_index = {p: i for i, p in enumerate(provs["prov_ids"])}
-    inf = np.inf
-    r_cols = list(zip(*[(r.id, r.provider_id, r.category, r.capacity, r.min_quantity, r.lat, r.lon,
-                         inf if r.max_distance_m is None else r.max_distance_m, r.tags, r.windows, r.name)
-                        for r in res])) or [()] * 11
-    n_cols = list(zip(*[(n.id, n.community_id, n.category, n.quantity, n.priority, n.lat, n.lon,
-                         inf if n.max_distance_m is None else n.max_distance_m, n.required_tags,
-                         n.all_or_nothing, n.windows, n.name, n.rounds_unmet)
-                        for n in needs])) or [()] * 13
-    res_ids, r_prov, r_cat, r_cap, r_minq, r_lat, r_lon, r_maxd, r_tags, r_win, r_names = r_cols
-    need_ids, n_comm, n_cat, n_qty, n_prio, n_lat, n_lon, n_maxd, n_tags, n_aon, n_win, n_names, n_unmet = n_cols
-    res_ids, need_ids = list(res_ids), list(need_ids)
-
-    cat_codes, categories = _codes(list(r_cat) + list(n_cat))
-    comm_codes, communities = _codes(list(n_comm))
-    comm_name = {c.id: c.name for c in rnd.communities or ()}
-    tag_ids, tag_sets, win_ids, patterns = _shared(r_tags, n_tags, r_win, n_win)
+def _needs(n: dict, rnd: Round) -> dict:
     weights = rnd.params.weight_of()
     weight_lut = np.array([0] + [weights[p] for p in range(1, 6)], dtype=np.int64)
-    need_priority = _i64(n_prio)
-    need_eff = effective_priority(need_priority, _i64(n_unmet), rnd)
-    return RoundTables(
-        round=rnd, **provs,
-        res_ids=res_ids, res_names=list(r_names),
-        res_provider=np.array([prov_index[p] for p in r_prov], dtype=np.int32).reshape(-1),
-        res_cat=cat_codes[:nr], res_cap=_i64(r_cap), res_min_qty=_i64(r_minq),
-        res_lat=_f64(r_lat), res_lon=_f64(r_lon), res_max_dist=_f64(r_maxd),
-        res_tagset=tag_ids[:nr], res_win=win_ids[:nr],
-        need_ids=need_ids, need_names=list(n_names), need_comm=comm_codes,
-        need_cat=cat_codes[nr:], need_qty=_i64(n_qty),
+    need_priority = _i64(n["priority"])
+    need_eff = effective_priority(need_priority, _i64(n["rounds_unmet"]), rnd)
+    comm_codes, communities = _codes(n["community_id"])
+    comm_name = {c.id: c.name for c in rnd.communities or ()}
+    return dict(
+        need_ids=n["id"], need_names=n["name"], need_comm=comm_codes, need_qty=_i64(n["quantity"]),
         need_priority=need_priority, need_eff_priority=need_eff,
-        need_weight=weight_lut[need_eff] if nn else np.zeros(0, dtype=np.int64),
-        need_lat=_f64(n_lat), need_lon=_f64(n_lon), need_max_dist=_f64(n_maxd),
-        need_tagset=tag_ids[nr:], need_aon=np.array(n_aon, dtype=bool).reshape(-1), need_win=win_ids[nr:],
-        categories=categories, communities=communities,
-        community_names=[comm_name.get(c) for c in communities],
-        tag_sets=tag_sets, window_patterns=patterns, max_distance_m=float(rnd.params.max_distance_m),
-        **_decisions(rnd, res_ids, need_ids),
+        need_weight=weight_lut[need_eff] if need_priority.size else np.zeros(0, dtype=np.int64),
+        need_lat=_f64(n["lat"]), need_lon=_f64(n["lon"]), need_max_dist=_or_inf(n["max_distance_m"]),
+        need_aon=np.array(n["all_or_nothing"], dtype=bool).reshape(-1),
+        communities=communities, community_names=[comm_name.get(c) for c in communities])
+
+
+def build_tables(src: Round | RoundColumns) -> RoundTables:
+    """Columnar arrays of a validated round (a :class:`Round` or its :class:`RoundColumns`)."""
+    cols = src if isinstance(src, RoundColumns) else RoundColumns.of_round(src)
+    rnd = cols.shell  # name, params, communities and the decisions; no items
+    r, n = cols.resources, cols.needs
+    nr = len(r["id"])
+    provs = _providers(cols.providers)
+    prov_index = _index(provs["prov_ids"])
+    cat_codes, categories = _codes(r["category"] + n["category"])
+    tag_ids, tag_sets, win_ids, patterns = _shared(r["tags"], n["required_tags"], r["windows"], n["windows"])
+    return RoundTables(
+        columns=cols, **provs, **_resources(r, prov_index), **_needs(n, rnd),
+        res_cat=cat_codes[:nr], res_tagset=tag_ids[:nr], res_win=win_ids[:nr],
+        need_cat=cat_codes[nr:], need_tagset=tag_ids[nr:], need_win=win_ids[nr:],
+        categories=categories, tag_sets=tag_sets, window_patterns=patterns,
+        max_distance_m=float(rnd.params.max_distance_m), **_decisions(rnd, r["id"], n["id"]),
     )
 
 

@@ -8,16 +8,20 @@ all. Nothing downstream ever sees an invalid round.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
 
+from . import bulkcheck
+from .columns import RoundColumns
 from .crossref import cross_reference_problems
 from .errors import DocumentError, FieldIssue, RoundValidationError
 from .jsondoc import ROOT, decode, decode_fast, decode_json, path_of
 from .model import HHMM_MESSAGES, Round
+from .parallel import local_pool_allowed
 
-__all__ = ["ROOT", "cross_reference_problems", "decode_json", "parse_round", "path_of", "validate_round"]
+__all__ = ["ROOT", "cross_reference_problems", "decode_json", "parse_columns", "parse_round", "path_of", "validate_round"]
 
 
 def _message(err: dict) -> str:
@@ -81,7 +85,11 @@ def parse_round(data: Any, source: str = "") -> Round:
     """
     if not isinstance(data, (bytes, bytearray, memoryview, str)):
         return _validate(data)
-    fast = decode_fast(data)
+    return _parse_text(data, decode_fast(data), source)
+
+
+def _parse_text(data: Any, fast: Any, source: str) -> Round:
+    """:func:`parse_round` of a text whose orjson decoding (or ``None``) is ``fast``."""
     if fast is not None:
         try:
             return _validate(fast)
@@ -89,6 +97,34 @@ def parse_round(data: Any, source: str = "") -> Round:
             pass  # report what the standard decoding finds
     value, duplicates = decode(data, source)
     return _validate(value, duplicates)
+
+
+def parse_columns(data: Any, source: str = "") -> RoundColumns:
+    """Validate a round document into its :class:`~matcher.columns.RoundColumns`.
+
+    A big text document (:func:`matcher.bulkcheck.is_big`) is read column by
+    column, with no object per item (from ``CHILD_MIN_BYTES`` in a forked child), when :func:`matcher.bulkcheck.columns_if_valid`
+    finds it certainly valid; its :class:`Round` is then built from the text
+    only when something asks for it. Any other input goes through
+    :func:`parse_round`, whose problems are the ones raised.
+    """
+    if isinstance(data, RoundColumns):
+        return data
+    if not isinstance(data, (bytes, bytearray, memoryview, str)):
+        return RoundColumns.of_round(data if isinstance(data, Round) else _validate(data))
+    text = data if isinstance(data, (bytes, str)) else bytes(data)
+    if len(text) >= bulkcheck.CHILD_MIN_BYTES and local_pool_allowed():
+        cols = bulkcheck.columns_in_child(text)
+        if cols is not None:
+            cols.build = partial(parse_round, text, source)
+            return cols
+    fast = decode_fast(text)
+    if fast is not None and bulkcheck.is_big(fast):
+        cols = bulkcheck.columns_if_valid(fast)
+        if cols is not None:
+            cols.build = partial(parse_round, text, source)
+            return cols
+    return RoundColumns.of_round(_parse_text(text, fast, source))
 
 
 def _validate(data: Any, duplicates: list[FieldIssue] = ()) -> Round:

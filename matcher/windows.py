@@ -41,7 +41,14 @@ def key_of(windows: Sequence[Window] | None) -> WindowsKey:
     """A hashable, order-insensitive key for a window list (``None`` = always)."""
     if windows is None:
         return None
-    return tuple(sorted((tuple(sorted(set(w.days), key=_DAY_INDEX.__getitem__)), w.start, w.end) for w in windows))
+    return key_of_raw(tuple((w.days, w.start, w.end) for w in windows))
+
+
+def key_of_raw(raw: Sequence[tuple[Sequence[str], str, str]] | None) -> WindowsKey:
+    """:func:`key_of` of ``(days, start, end)`` triples."""
+    if raw is None:
+        return None
+    return tuple(sorted((tuple(sorted(set(days), key=_DAY_INDEX.__getitem__)), start, end) for days, start, end in raw))
 
 
 def week_mask(key: WindowsKey) -> np.ndarray:

@@ -59,7 +59,7 @@ def solve(round_file: str, output: str | None, solver: str | None, time_limit: f
                              workers=workers, progress=shown, timings=not no_timings)
     write_output(result.json(), output)
     if not quiet:
-        click.echo(summary(result.result, result.prepared.round.name, output), err=output is None)
+        click.echo(summary(result.result, result.prepared.name, output), err=output is None)
     process.finish()
 
 
@@ -96,7 +96,7 @@ def demo(output: str | None) -> None:
     result = solve_round(DEMO_ROUND.read_bytes(), source=str(DEMO_ROUND))
     if output:
         write_text(output, result.json())
-    click.echo(summary(result.result, result.prepared.round.name, output))
+    click.echo(summary(result.result, result.prepared.name, output))
 
 
 @click.command()

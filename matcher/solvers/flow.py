@@ -64,6 +64,9 @@ def _scales(p: Problem, r_local: np.ndarray, n_local: np.ndarray, cap_arc: np.nd
     need_comp[n_local] = comp
     units = np.minimum(qty_left, need_reach)
     n_comp = int(comp.max()) + 1
+    fast = _scales_float(comp, need_comp, units, need_far, keep_cap, n_comp)
+    if fast is not None:
+        return need_comp, *fast
     dist_bound, unit_bound, keep_bound = [0] * n_comp, [0] * n_comp, [0] * n_comp
     for c, u, f in zip(need_comp.tolist(), units.tolist(), need_far.tolist()):
         dist_bound[c] += u * f  # python ints: exact, no overflow
@@ -75,6 +78,44 @@ def _scales(p: Problem, r_local: np.ndarray, n_local: np.ndarray, cap_arc: np.nd
     K = [b + 1 for b in dist_bound]
     M = [k * (u + kb) + b + 1 for k, u, kb, b in zip(K, unit_bound, keep_bound, dist_bound)]
     return need_comp, K, M
+
+
+_EXACT = float(1 << 52)  # float64 sums and products of integers below this are exact
+_SURE = float(1 << 61)  # a float estimate below this is certainly below _SAFE (rounding errors are far smaller)
+
+
+def _scales_float(comp: np.ndarray, need_comp: np.ndarray, units: np.ndarray, need_far: np.ndarray,
+                  keep_cap: Optional[np.ndarray], n_comp: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """``(K, M)`` of :func:`_scales` as int64 arrays, summed in float64, which is exact while every
+    value stays below 2**52; ``None`` when some does not (the exact integer loop decides then)."""
+    dist_b = np.bincount(need_comp, weights=units * need_far.astype(np.float64), minlength=n_comp)
+    if keep_cap is None:
+        K, M = np.zeros(n_comp), dist_b + 1
+    else:
+        unit_b = np.bincount(need_comp, weights=units, minlength=n_comp)
+        keep_b = np.bincount(comp, weights=keep_cap, minlength=n_comp)
+        K = dist_b + 1
+        M = K * (unit_b + keep_b) + dist_b + 1  # every term is below M
+    if not M.max(initial=0) < _EXACT:
+        return None
+    return K.astype(np.int64), M.astype(np.int64)
+
+
+def _costs_int64(weight: np.ndarray, need_comp: np.ndarray, n_local: np.ndarray, dist: np.ndarray,
+                 keep: np.ndarray, K: np.ndarray, M: np.ndarray, caps: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 n_nodes: int) -> Optional[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Sink, add and keep arc costs in int64 when a float estimate proves that they and
+    :func:`_check_fits`'s products fit (far below 62 bits); ``None`` when it cannot."""
+    add_cap, keep_cap, qty = caps
+    pair_k = K[need_comp[n_local]]
+    sink_f = weight * M[need_comp].astype(np.float64)
+    add_f = np.abs(dist + pair_k.astype(np.float64))
+    keep_f = np.abs(dist[keep] - pair_k[keep].astype(np.float64))
+    biggest = max(sink_f.max(initial=0), add_f.max(initial=0), keep_f.max(initial=0))
+    total = float(np.dot(sink_f, qty)) + float(np.dot(add_f, add_cap)) + float(np.dot(keep_f, keep_cap))
+    if not (biggest * (n_nodes + 1) < _SURE and total < _SURE):
+        return None
+    return -weight * M[need_comp], dist + pair_k, dist[keep] - pair_k[keep]
 
 
 def _check_fits(sink_cost: list[int], arc_costs: list[int], arc_caps: list[int], qty_left: np.ndarray,
@@ -99,25 +140,40 @@ def _network(p: Problem, arcs: np.ndarray, cap_arc: np.ndarray, cap_left: np.nda
     nr, nn = res_nodes.size, need_nodes.size
     keep_cap = None if p.pair_prev is None else np.minimum(p.pair_prev[arcs], cap_arc)
     need_comp, K, M = _scales(p, r_local, n_local, cap_arc, dist, keep_cap, qty_left[need_nodes], need_nodes, nr)
-    sink_cost = [-w * M[c] for w, c in zip(p.weight[need_nodes].tolist(), need_comp.tolist())]
-    pair_k = np.asarray(K, dtype=object)[need_comp[n_local]] if keep_cap is not None else None
-    # pair arcs: the "add" part (cost dist + K) and, for previous pairs, a "keep" arc (cost dist - K)
-    add_cost = (dist.astype(object) + pair_k) if pair_k is not None else dist.astype(object)
     keep = np.flatnonzero(keep_cap > 0) if keep_cap is not None else np.zeros(0, dtype=np.int64)
-    keep_cost = (dist[keep].astype(object) - pair_k[keep]) if pair_k is not None else np.zeros(0, dtype=object)
     add_cap = cap_arc - (keep_cap if keep_cap is not None else 0)
-    _check_fits(sink_cost, add_cost.tolist() + keep_cost.tolist(),
-                add_cap.tolist() + (keep_cap[keep].tolist() if keep.size else []), qty_left[need_nodes], nr + nn + 2)
+    kept = keep_cap[keep] if keep.size else np.zeros(0, dtype=np.int64)
+    fast = None
+    if isinstance(M, np.ndarray):
+        fast = _costs_int64(p.weight[need_nodes], need_comp, n_local, dist, keep, K, M,
+                            (add_cap, kept, qty_left[need_nodes]), nr + nn + 2)
+    if fast is not None:
+        sink_cost, add_cost, keep_cost = fast
+    else:  # exact Python integers: costs near or beyond 62 bits
+        sink_cost, add_cost, keep_cost = _costs_exact(p, need_nodes, need_comp, n_local, dist, keep, keep_cap, K, M)
+        _check_fits(sink_cost, add_cost.tolist() + keep_cost.tolist(),
+                    add_cap.tolist() + kept.tolist(), qty_left[need_nodes], nr + nn + 2)
     source, sink = nr + nn, nr + nn + 1
     supply = int(min(cap_left[res_nodes].sum(), qty_left[need_nodes].sum()))
     tails = np.concatenate([np.full(nr, source), r_local, r_local[keep], nr + np.arange(nn), [source]]).astype(np.int32)
     heads = np.concatenate([np.arange(nr), nr + n_local, nr + n_local[keep], np.full(nn, sink), [sink]]).astype(np.int32)
     caps = np.concatenate([cap_left[res_nodes], add_cap, keep_cap[keep] if keep.size else [],
                            qty_left[need_nodes], [supply]]).astype(np.int64)
-    costs = np.concatenate([np.zeros(nr, dtype=np.int64), np.asarray(add_cost.tolist(), dtype=np.int64),
-                            np.asarray(keep_cost.tolist(), dtype=np.int64),
-                            np.asarray(sink_cost, dtype=np.int64), [0]]).astype(np.int64)
+    costs = np.concatenate([np.zeros(nr, dtype=np.int64), np.asarray(add_cost, dtype=np.int64),
+                            np.asarray(keep_cost, dtype=np.int64), np.asarray(sink_cost, dtype=np.int64), [0]])
     return tails, heads, caps, costs, nr, nn, keep, supply, len(M)
+
+
+def _costs_exact(p: Problem, need_nodes: np.ndarray, need_comp: np.ndarray, n_local: np.ndarray, dist: np.ndarray,
+                 keep: np.ndarray, keep_cap: Optional[np.ndarray], K, M) -> tuple[list, np.ndarray, np.ndarray]:
+    """Sink, add and keep arc costs in exact Python integers (object arrays)."""
+    M = [int(m) for m in M]
+    sink_cost = [-w * M[c] for w, c in zip(p.weight[need_nodes].tolist(), need_comp.tolist())]
+    pair_k = np.asarray([int(k) for k in K], dtype=object)[need_comp[n_local]] if keep_cap is not None else None
+    # pair arcs: the "add" part (cost dist + K) and, for previous pairs, a "keep" arc (cost dist - K)
+    add_cost = (dist.astype(object) + pair_k) if pair_k is not None else dist.astype(object)
+    keep_cost = (dist[keep].astype(object) - pair_k[keep]) if pair_k is not None else np.zeros(0, dtype=object)
+    return sink_cost, add_cost, keep_cost
 
 
 def solve(problem: Problem, options: SolveOptions) -> Solution:

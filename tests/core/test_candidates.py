@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -171,3 +172,21 @@ def test_candidate_pairs_match_brute_force(doc):
         assert d == round(exact)
     keys = [(j, d, i) for i, j, d in zip(p.res.tolist(), p.need.tolist(), p.dist.tolist())]
     assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize("rules", ["plain", "full"])
+def test_small_categories_measured_pair_by_pair_give_the_k_d_tree_pairs(monkeypatch, rules):
+    """Up to ALL_PAIRS_MAX a category measures every pair instead of querying a k-d tree: same pairs, same order."""
+    import matcher.candidates as C
+    from benchmarks.generate import dumps, generate
+    from matcher.tables import build_tables
+    from matcher.validation import parse_round
+
+    t = build_tables(parse_round(dumps(generate("S", 5, rules, resources=300, needs=120))))
+    monkeypatch.setattr(C, "ALL_PAIRS_MAX", 0)
+    by_tree = C.candidate_pairs(t)
+    monkeypatch.setattr(C, "ALL_PAIRS_MAX", 10**9)
+    by_all = C.candidate_pairs(t)
+    assert len(by_tree) > 100
+    for field in ("res", "need", "dist_m", "dist", "lock"):
+        assert np.array_equal(getattr(by_tree, field), getattr(by_all, field)), field

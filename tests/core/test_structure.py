@@ -16,9 +16,9 @@ PACKAGE = Path(__file__).resolve().parents[2] / "matcher"
 
 LAYERS: list[tuple[str, ...]] = [
     # 0. foundations: errors, geometry, the frozen domain types, process pools
-    ("matcher.version", "matcher.jsontext", "matcher.errors", "matcher.geo", "matcher.bitsets", "matcher.model", "matcher.windows", "matcher.parallel"),
+    ("matcher.version", "matcher.jsontext", "matcher.digest", "matcher.errors", "matcher.geo", "matcher.bitsets", "matcher.model", "matcher.windows", "matcher.parallel"),
     # 1. reading a round and turning it into arrays; the typed output document
-    ("matcher.jsondoc", "matcher.crossref", "matcher.validation", "matcher.results", "matcher.tables", "matcher.candidates", "matcher.problem", "matcher.locks"),
+    ("matcher.jsondoc", "matcher.crossref", "matcher.columns", "matcher.bulkcheck", "matcher.validation", "matcher.results", "matcher.tables", "matcher.candidates", "matcher.problem", "matcher.locks"),
     # 2. solving and checking the arrays
     ("matcher.solvers", "matcher.verify", "matcher.reasons", "matcher.kpis"),
     # 3. building the output document
