@@ -50,6 +50,7 @@ class RoundColumns:
     needs: Columns
     build: Optional[Callable[[], Round]] = None  # builds the full round (when not given)
     _round: Optional[Round] = field(default=None, repr=False)
+    _digest: Optional[str] = field(default=None, repr=False)
 
     @classmethod
     def of_round(cls, rnd: Round) -> RoundColumns:
@@ -77,11 +78,15 @@ class RoundColumns:
         return len(getattr(self, kind)["id"])
 
     def digest(self) -> str:
-        """:func:`matcher.results.round_digest` of the round, from the columns."""
-        if self._round is not None and self.build is None:
-            return canonical_digest(self._round.model_dump(mode="json"))
-        top = self.shell.model_dump(mode="json")
-        return canonical_digest_parts(top, {kind: (lambda k=kind: self._dumped_chunks(k)) for kind in KINDS})
+        """:func:`matcher.results.round_digest` of the round, from the columns (computed once:
+        the round never changes)."""
+        if self._digest is None:
+            if self._round is not None and self.build is None:
+                self._digest = canonical_digest(self._round.model_dump(mode="json"))
+            else:
+                top = self.shell.model_dump(mode="json")
+                self._digest = canonical_digest_parts(top, {kind: (lambda k=kind: self._dumped_chunks(k)) for kind in KINDS})
+        return self._digest
 
     def _dumped_chunks(self, kind: str, chunk: int = 50_000) -> Iterator[list[dict[str, Any]]]:
         """The items of ``kind`` as ``model_dump(mode="json")`` would give them, a chunk at a time."""
