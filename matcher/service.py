@@ -158,7 +158,8 @@ def _solve(prep: Prepared, name: str, options: SolveOptions) -> Solution:
     left = replace(options, time_limit_s=max(0.1, options.time_limit_s - (time.perf_counter() - t0)), hint=None)
     spec = fairness.FairnessSpec(fair.mode, fair.ratio())
     out = fairness.solve(problem, t.need_comm, len(t.communities), spec, sol, left)
-    out.stats["fairness_mode"] = fair.mode
+    if out.status in (Status.OPTIMAL, Status.FEASIBLE):  # the fairness block only with a result
+        out.stats["fairness_mode"] = fair.mode
     return out
 
 
