@@ -5,9 +5,10 @@ A community's coverage is ``s_c / D_c`` (served units over servable demand).
 "Coverage at least ``t``" is ``s_c >= ceil(t * D_c)`` (``s_c`` is an integer), so
 a check "every community of a set reaches ``t``" changes its answer only just
 above a fraction ``a / D_c``: the largest ``t`` that passes is such a fraction
-(a *candidate*). :func:`largest` finds it by bisection, given a check that is
-monotone (passes for every ``t`` up to the answer, fails above), without listing
-the candidates while there are many of them (``D_c`` may be in the millions).
+(a *candidate*). :func:`largest` finds it by bisection over the value (each
+probe the smallest candidate at or above the midpoint), given a check that is
+monotone (passes for every ``t`` up to the answer, fails above); candidates are
+never listed (``D_c`` may be in the millions).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from ..problem import Problem
 
-ENUMERATE = 4096  # at most this many candidates left: bisect over their list, else over the value
+NEWTON_STEPS = 8  # failed probes of the bound in a row before bisecting
 
 # a check: the level t -> None (fails) or (a level >= t the witness reaches, the witness)
 Check = Callable[[Fraction], Optional[tuple[Fraction, Any]]]
@@ -62,39 +63,48 @@ def below(t: Fraction, dens: list[int]) -> Fraction:
     return max(Fraction(ceil_mul(t, d) - 1, d) for d in dens)
 
 
-def _listed(lo: Fraction, hi: Fraction, dens: list[int]) -> Optional[list[Fraction]]:
-    """The sorted candidates in ``(lo, hi]``, or None when there are more than ``ENUMERATE``."""
-    count = sum((hi.numerator * d) // hi.denominator - (lo.numerator * d) // lo.denominator for d in dens)
-    if count > ENUMERATE:
-        return None
-    out = set()
-    for d in dens:
-        first = (lo.numerator * d) // lo.denominator + 1
-        last = (hi.numerator * d) // hi.denominator
-        out.update(Fraction(a, d) for a in range(first, last + 1))
-    return sorted(out)
+def above(t: Fraction, dens: list[int]) -> Fraction:
+    """The smallest candidate ``> t``."""
+    return min(Fraction((t.numerator * d) // t.denominator + 1, d) for d in dens)
+
+
+def never() -> bool:
+    return False
+
+
+def at_most(v: Fraction, dens: list[int]) -> Fraction:
+    """The largest candidate ``<= v``."""
+    return max(Fraction((v.numerator * d) // v.denominator, d) for d in dens)
 
 
 def largest(lo: Fraction, witness: Any, hi: Fraction, dens: list[int], check: Check,
-            stop: Callable[[], bool]) -> tuple[Fraction, Any, bool]:
+            stop: Callable[[], bool], bound: Optional[Callable[[Fraction], Fraction]] = None
+            ) -> tuple[Fraction, Any, bool]:
     """The largest candidate (over the denominators ``dens``) at most ``hi`` that passes
     ``check``, with its witness; ``lo`` passes (its witness given). Returns ``(level,
     witness, decided)``; ``decided`` is False when ``stop()`` (the deadline, a stop request)
-    ended the search first."""
+    ended the search first.
+
+    ``bound(t)``, called right after ``check(t)`` failed, may give an upper bound on every
+    passing level that the failure proves (e.g. from a minimum cut). With it, the search
+    probes its upper bound itself (a Newton step: a bound that is tight passes at once)
+    while the bounds improve on the failed level's predecessor, up to ``NEWTON_STEPS`` failures
+    in a row, and bisects otherwise."""
     dens = sorted(set(int(d) for d in dens if d > 0))
-    while hi > lo:
-        listed = _listed(lo, hi, dens)
-        if listed == []:
-            break
+    newton, misses = bound is not None, 0
+    while hi > lo and above(lo, dens) <= hi:
         if stop():
             return lo, witness, False
-        t = listed[(len(listed) - 1) // 2] if listed is not None else at_least((lo + hi) / 2, dens)
+        t = at_most(hi, dens) if newton else at_least((lo + hi) / 2, dens)
         if t > hi:  # no candidate in the upper half: the bound drops to the largest one below it
             hi = below(t, dens)
             continue
         got = check(t)
         if got is None:
-            hi = below(t, dens)
+            step = below(t, dens)
+            hi = step if bound is None else min(step, bound(t))
+            misses = misses + 1 if newton else 0
+            newton = bound is not None and hi < step and misses < NEWTON_STEPS
         else:
             lo, witness = max(t, got[0]), got[1]
     return lo, witness, True

@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import NotApplicable, SolverFailed
 from ..problem import Problem
 from . import flow
-from .coverage import below, ceil_mul, largest, min_coverage, served
+from .coverage import below, ceil_mul, largest, min_coverage, never, served
 
 NAME = "flow"
 _SAFE = 1 << 62
@@ -127,12 +127,10 @@ class FairFlow:
 
     def floors_feasible(self, floors: np.ndarray) -> bool:
         """Whether some result meets the floors (any value); the max flow stays for :meth:`raisable`."""
-        need = self._demands(floors)
-        if need is None:
-            return False
+        need = np.maximum(0, np.asarray(floors, dtype=np.int64) - self.lock_units)
         if not self.arcs.size:
             return not need.any()
-        self.mf.set_arcs_capacity(self.floor_arcs, need)
+        self.mf.set_arcs_capacity(self.floor_arcs, need)  # always solved: cut() reads this max flow
         status = self.mf.solve(self.source, self.sink)
         if status != self.mf.OPTIMAL:
             raise SolverFailed(NAME, f"max flow ended with status {getattr(status, 'name', status)}")
@@ -149,6 +147,16 @@ class FairFlow:
         comm = side[(side >= self.source - self.nc) & (side < self.source)] - (self.source - self.nc)
         out[comm] = True
         return out
+
+    def cut(self, floors: np.ndarray) -> tuple[np.ndarray, int]:
+        """After :meth:`floors_feasible` failed: the communities on the sink side of the minimum cut,
+        and ``X``, what the network's arcs across the cut carry. Any floors ``L`` that can be met have
+        ``sum over those communities of max(0, L_c - locked_c) <= X`` (the same cut bounds every flow)."""
+        need = np.maximum(0, np.asarray(floors, dtype=np.int64) - self.lock_units)
+        if not self.arcs.size:
+            return need > 0, 0
+        sink_side = ~self.raisable()
+        return sink_side, int(self.mf.optimal_flow()) - int(need[~sink_side].sum())
 
     def _run(self, mcf, floors: np.ndarray) -> bool:
         need = self._demands(floors)
@@ -232,11 +240,24 @@ class Search:
         def floor_ok(u: Fraction):
             return (u, None) if self.net.floors_feasible(self.floors(base, comms, u)) else None
 
+        def cut_bound(u: Fraction) -> Fraction:
+            """The largest level the failed check's minimum cut still allows (arithmetic only)."""
+            sink_side, room = self.net.cut(self.floors(base, comms, u))
+            if not sink_side[comms].any():
+                return top
+            lock = self.net.lock_units
+
+            def fits(v: Fraction):
+                need = np.maximum(0, self.floors(base, comms, v) - lock)
+                return (v, None) if int(need[sink_side].sum()) <= room else None
+
+            return largest(t, None, below(u, dens), dens, fits, never)[0]
+
         def value_ok(u: Fraction):
             y = self.counts(self.net.best(self.floors(base, comms, u)))
             return None if y is None else (min_coverage(self.units(y), self.demand, comms), y)
 
-        tf, _, decided = largest(t, None, top, dens, floor_ok, self.stop)
+        tf, _, decided = largest(t, None, top, dens, floor_ok, self.stop, cut_bound)
         if tf == t or not decided:
             return t, x, decided
         got = value_ok(tf)
