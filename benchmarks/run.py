@@ -52,6 +52,7 @@ _SCRIPT = Path(PY).parent / "matcher"
 MATCHER = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-c", "import sys; from matcher.cli import main; sys.exit(main())"]
 HARNESS = 2  # results of older harnesses are not rebuilt into RESULTS.md
 OLD = HERE / "results" / "old-harness.md"  # the sections measured by the previous harness, kept as they were
+FAIRNESS = "fairness.md"  # written by benchmarks/fairness.py into the results directory
 
 
 def measure(cmd: list[str], timeout: float, log: Path) -> dict:
@@ -406,6 +407,8 @@ def write_results_md(results_dir: Path, target: Path) -> None:
     for r in runs:
         L += size_section(r)
     L += ["## Targets of issue 14", ""] + [f"- {line}" for line in targets(runs)] + [""]
+    if (results_dir / FAIRNESS).exists():
+        L += [(results_dir / FAIRNESS).read_text(encoding="utf-8").rstrip(), ""]
     if OLD.exists():
         L += [OLD.read_text(encoding="utf-8").rstrip(), ""]
     target.write_text("\n".join(L) + "\n", encoding="utf-8")
