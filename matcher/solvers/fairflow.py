@@ -112,7 +112,8 @@ class FairFlow:
         caps = np.concatenate([caps, np.full(self.nc, self.supply)]).astype(np.int64)
         costs = np.concatenate([costs, np.zeros(self.nc, dtype=np.int64)]).astype(np.int64)
         big = int(np.abs(costs).max())
-        total = int((np.abs(costs).astype(object) * caps.astype(object)).sum())
+        rough = float(np.dot(np.abs(costs).astype(np.float64), caps.astype(np.float64)))
+        total = int(rough) if rough < _SAFE / 4 else int((np.abs(costs).astype(object) * caps.astype(object)).sum())
         if big * (self.sink + 2) >= _SAFE or total >= _SAFE:
             raise NotApplicable("the scaled costs of the fairness flow would not fit in 64-bit integers")
         self.ff = min_cost_flow.SimpleMinCostFlow()
