@@ -54,6 +54,7 @@ MATCHER = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-c", "import sys; from m
 HARNESS = 2  # results of older harnesses are not rebuilt into RESULTS.md
 OLD = HERE / "results" / "old-harness.md"  # the sections measured by the previous harness, kept as they were
 NOTES = HERE / "results" / "notes.md"  # what the figures above mean and why a target is not met (written by hand)
+FAIRNESS = "fairness.md"  # written by benchmarks/fairness.py into the results directory
 
 
 def measure(cmd: list[str], timeout: float, log: Path) -> dict:
@@ -485,6 +486,8 @@ def write_results_md(results_dir: Path, target: Path) -> None:
         L += cold_section(cold)
     lines = targets(runs) + (cold_targets(cold) if cold else [])
     L += ["## Targets of issue 14", ""] + [f"- {line}" for line in lines] + [""]
+    if (results_dir / FAIRNESS).exists():
+        L += [(results_dir / FAIRNESS).read_text(encoding="utf-8").rstrip(), ""]
     if NOTES.exists():
         L += [NOTES.read_text(encoding="utf-8").rstrip(), ""]
     if OLD.exists():

@@ -328,6 +328,11 @@ class SolverStats:
     cpsat_passes: Optional[int] = None  # auto: passes over the CP-SAT parts (revisits included)
     value_without_fairness: Optional[int] = None  # fairness: the plain solve's served value V*
     fairness_mode: Optional[str] = None  # fairness: "maxmin" or "leximin"
+    fairness_method: Optional[str] = None  # fairness: "flow", "flow+cpsat", "cpsat" or "none"
+    fairness_checks: Optional[int] = None  # fairness by flow: coverage checks (min-cost flows) run
+    fairness_stages: Optional[int] = None  # fairness by flow: saturation stages
+    fairness_search_seconds: Optional[float] = None  # fairness by flow: the coverage search
+    fairness_cpsat_seconds: Optional[float] = None  # fairness: CP-SAT's counting stages and later levels
 
 
 _STOP_OF = {Status.OPTIMAL: StopReason.PROVEN, Status.INFEASIBLE: StopReason.INFEASIBLE}

@@ -40,6 +40,7 @@ SLOW_MODULES = {
     "tests/core/test_cli_scenarios.py",    # the CLI as a subprocess
     "tests/core/test_properties.py",       # hypothesis against a MILP reference
     "tests/core/test_member_rounds.py",    # LP bound and dive against a MILP reference
+    "tests/core/test_fairness_sweep.py",   # fairness on many random rounds against MILP stages
     "tests/whatif/test_scenario_files.py",  # every shipped scenario solved to the optimum
     "tests/api/test_cancel_within_a_second_in_every_stage.py",  # a worker process on a C-size round
     "tests/api/test_orphaned_solver_children.py",  # worker processes killed with SIGKILL

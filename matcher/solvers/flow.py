@@ -52,11 +52,13 @@ def preload() -> None:
 
 def _scales(p: Problem, r_local: np.ndarray, n_local: np.ndarray, cap_arc: np.ndarray, dist: np.ndarray,
             keep_cap: Optional[np.ndarray], qty_left: np.ndarray, need_nodes: np.ndarray,
-            nr: int) -> tuple[np.ndarray, list[int], list[int]]:
+            nr: int, single: bool = False) -> tuple[np.ndarray, list[int], list[int]]:
     """Component of each need node and, per connected component, the churn scale ``K_c``
-    (0 without a previous plan) and the value scale ``M_c`` (see the module docstring)."""
+    (0 without a previous plan) and the value scale ``M_c`` (see the module docstring).
+    ``single``: one scale for the whole network, as if it were one component (for
+    networks that couple the components, like the fairness floors of ``fairflow``)."""
     nn = need_nodes.size
-    comp = components(nr, nn, r_local, n_local)
+    comp = np.zeros(r_local.size, dtype=np.int64) if single else components(nr, nn, r_local, n_local)
     need_reach = np.bincount(n_local, weights=cap_arc, minlength=nn).astype(np.int64)
     need_far = np.zeros(nn, dtype=np.int64)
     np.maximum.at(need_far, n_local, dist)
@@ -130,16 +132,19 @@ def _check_fits(sink_cost: list[int], arc_costs: list[int], arc_caps: list[int],
         raise NotApplicable("the scaled costs of this flow would not fit in 64-bit integers")
 
 
-def _network(p: Problem, arcs: np.ndarray, cap_arc: np.ndarray, cap_left: np.ndarray, qty_left: np.ndarray):
+def _network(p: Problem, arcs: np.ndarray, cap_arc: np.ndarray, cap_left: np.ndarray, qty_left: np.ndarray,
+             single_scale: bool = False):
     """Arrays of the network (tails, heads, capacities, costs) in the order source arcs,
     pair arcs, keep arcs, sink arcs, bypass; with the node counts, the keep arcs' pairs
-    (indices into ``arcs``), the supply and the number of components."""
+    (indices into ``arcs``), the supply and the number of components (1 with ``single_scale``:
+    one value and churn scale for the whole network, see :func:`_scales`)."""
     ri, nj, dist = p.pair_res[arcs], p.pair_need[arcs], p.pair_dist[arcs]
     res_nodes, r_local = np.unique(ri, return_inverse=True)
     need_nodes, n_local = np.unique(nj, return_inverse=True)
     nr, nn = res_nodes.size, need_nodes.size
     keep_cap = None if p.pair_prev is None else np.minimum(p.pair_prev[arcs], cap_arc)
-    need_comp, K, M = _scales(p, r_local, n_local, cap_arc, dist, keep_cap, qty_left[need_nodes], need_nodes, nr)
+    need_comp, K, M = _scales(p, r_local, n_local, cap_arc, dist, keep_cap, qty_left[need_nodes], need_nodes, nr,
+                              single_scale)
     keep = np.flatnonzero(keep_cap > 0) if keep_cap is not None else np.zeros(0, dtype=np.int64)
     add_cap = cap_arc - (keep_cap if keep_cap is not None else 0)
     kept = keep_cap[keep] if keep.size else np.zeros(0, dtype=np.int64)

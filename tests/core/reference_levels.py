@@ -7,7 +7,10 @@ matcher. Two references:
   returns the lexicographically best key over all five levels (fairness with
   exact fractions, served value, churn, participation shortfall, distance);
 - :func:`milp_levels` solves levels 2-5 (no fairness) as a sequence of MILPs
-  (scipy HiGHS), each level fixed at its optimum before the next.
+  (scipy HiGHS), each level fixed at its optimum before the next;
+- :func:`milp_fairness` solves level 1 first, by MILP feasibility checks of the
+  counting formulation (stage k: the largest candidate coverage t with at most
+  k - 1 communities below t, the earlier stages kept), then levels 2-5.
 """
 from __future__ import annotations
 
@@ -167,6 +170,86 @@ def milp_levels(doc: dict) -> dict | None:
         best = round(r.fun)
         out[name] = -best if name == "served_value" else best + (m.churn_const if name == "churn" else 0)
         m.fix(c, best)
+    return out
+
+
+def _servable(doc: dict, P: list, needs: dict) -> dict[str, int]:
+    demand: dict[str, int] = {}
+    for nid in {nid for _, nid, _ in P}:
+        c = needs[nid]["community_id"]
+        demand[c] = demand.get(c, 0) + needs[nid]["quantity"]
+    return demand
+
+
+def _milp_counts(m: _Model, P: list, needs: dict, demand: dict, counts: list, c) -> object:
+    """MILP over the model plus, per (t, allowed) in ``counts``, "at most ``allowed`` communities
+    below coverage t" (one binary per community: s_c >= ceil(t D_c) unless it is 1)."""
+    comms = sorted(demand)
+    extra = len(counts) * len(comms)
+    nv = m.nv + extra
+    rows = [np.concatenate([r, np.zeros(extra)]) for r in m.rows]
+    lb, ub = list(m.lb), list(m.ub)
+    for k, (t, allowed) in enumerate(counts):
+        base = m.nv + k * len(comms)
+        total = np.zeros(nv)
+        for i, comm in enumerate(comms):
+            need = math.ceil(t * demand[comm])
+            row = np.zeros(nv)
+            for j, (_, nid, _) in enumerate(P):
+                if needs[nid]["community_id"] == comm:
+                    row[j] = 1
+            row[base + i] = need
+            rows.append(row)
+            lb.append(need)
+            ub.append(np.inf)
+            total[base + i] = 1
+        rows.append(total)
+        lb.append(-np.inf)
+        ub.append(allowed)
+    cost = np.concatenate([np.asarray(c, dtype=float), np.zeros(extra)])
+    return milp(cost, integrality=np.ones(nv), bounds=Bounds(np.concatenate([m.lo, np.zeros(extra)]),
+                                                              np.concatenate([m.hi, np.ones(extra)])),
+                constraints=[LinearConstraint(np.array(rows), lb, ub)])
+
+
+def milp_fairness(doc: dict) -> dict:
+    """Level 1 (``params.fairness``) then levels 2-5, by MILP stages. Returns the sorted coverages
+    of the result, its served value, churn, distance and the value without fairness."""
+    res, needs, provs = _index(doc)
+    P = pairs(doc)
+    fair = doc["params"]["fairness"]
+    m = _Model(doc, P, res, needs, provs)
+    r = milp(-m.value, integrality=m.integrality, bounds=Bounds(m.lo, m.hi), constraints=m.constraints())
+    assert r.status == 0, r.message
+    v_star = -round(r.fun)
+    m.row({k: v for k, v in enumerate(m.value) if v}, math.ceil(Fraction(str(fair["min_value_ratio"])) * v_star),
+          np.inf)
+    demand = _servable(doc, P, needs)
+    cands = sorted({Fraction(a, d) for d in demand.values() for a in range(d + 1)})
+    counts: list = []
+    lo = 0
+    for k in range(1 if fair["mode"] == "maxmin" else len(demand)):
+        hi = len(cands) - 1
+        while lo < hi:  # the largest feasible candidate; cands[lo] is feasible
+            mid = (lo + hi + 1) // 2
+            if _milp_counts(m, P, needs, demand, counts + [(cands[mid], k)], np.zeros(m.nv)).status == 0:
+                lo = mid
+            else:
+                hi = mid - 1
+        counts.append((cands[lo], k))
+        if cands[lo] == 1:
+            break
+    out = {}
+    levels = [("served_value", -m.value), ("churn", m.churn), ("shortfall", m.shortfall), ("total_distance", m.dist)]
+    for name, c in levels:
+        r = _milp_counts(m, P, needs, demand, counts, c)
+        assert r.status == 0, r.message
+        best = round(r.fun)
+        out[name] = -best if name == "served_value" else best + (m.churn_const if name == "churn" else 0)
+        m.fix(c, best)
+    x = tuple(int(round(v)) for v in r.x[:len(P)])
+    out["coverages"] = sorted(coverages(doc, P, x).values())
+    out["value_without_fairness"] = v_star
     return out
 
 
