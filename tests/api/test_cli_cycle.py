@@ -71,7 +71,8 @@ def test_a_refused_decision_names_each_project_and_changes_nothing(app, client, 
 
 def test_project_event_follows_the_lifecycle(app, client, auth, other_auth):
     rid, p = a_round(client, auth)
-    cli(app, "decide", rid, "--committee", XICHENG, "--approve", f"{p['N1']['project_id']},{p['N2']['project_id']}")
+    approved = cli(app, "decide", rid, "--committee", XICHENG, "--approve", f"{p['N1']['project_id']},{p['N2']['project_id']}")
+    assert approved.exit_code == 0, approved.output
     one, two = p["N1"]["id"], p["N2"]["id"]
     event = ("project", "event")
     early = cli(app, *event, one, "--committee", XICHENG, "--to", "done")
