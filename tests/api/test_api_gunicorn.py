@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -31,33 +32,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def running_gunicorn(tmp_path: Path, db_url: str, workers: int = 2, **settings):
+    """The shipped gunicorn.conf.py serving the app on a free loopback port (``settings``: MATCHER_* values);
+    yields (base URL, port) once /healthz answers; the log is tmp_path/gunicorn.log."""
+    port = free_port()
+    log = open(tmp_path / "gunicorn.log", "wb")
+    env = {**env_for(db_url, **settings), "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))}
+    proc = subprocess.Popen([GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+                             "--workers", str(workers), "api:create_app()"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2).read()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
+                time.sleep(0.2)
+        yield base, port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
 @pytest.fixture
 def gunicorn(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'matcher.sqlite'}"
     tok = token(db_url, "西城区党建协调委员会")
-    port = free_port()
-    log = open(tmp_path / "gunicorn.log", "wb")
-    env = {**env_for(db_url), "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))}
-    proc = subprocess.Popen([GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-                             "--workers", "2", "api:create_app()"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2).read()
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
-            time.sleep(0.2)
-    yield base, port, tok, tmp_path / "gunicorn.log"
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+    with running_gunicorn(tmp_path, db_url) as (base, port):
+        yield base, port, tok, tmp_path / "gunicorn.log"
 
 
 def _slow_client(port: int, k: int, tok: str) -> socket.socket:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from test_api_gunicorn import free_port
+from test_api_gunicorn import running_gunicorn
 from test_api_server import MATCHER, env_for, http as call, token
 
 pytestmark = pytest.mark.slow
@@ -30,30 +29,9 @@ MAX_S, STREAMS, WORKERS = 3.0, 3, 2
 def served(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'matcher.sqlite'}"
     tok = token(db_url, "西城区党建协调委员会")
-    port = free_port()
-    log = open(tmp_path / "gunicorn.log", "wb")
-    env = {**env_for(db_url, EVENTS_MAX_S=MAX_S, EVENTS_MAX_STREAMS=STREAMS, EVENTS_POLL_S=0.1),
-           "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))}
-    proc = subprocess.Popen([GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(WORKERS), "api:create_app()"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2).read()
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
-            time.sleep(0.2)
-    yield base, port, tok, db_url, tmp_path
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+    with running_gunicorn(tmp_path, db_url, WORKERS, EVENTS_MAX_S=MAX_S, EVENTS_MAX_STREAMS=STREAMS,
+                          EVENTS_POLL_S=0.1) as (base, port):
+        yield base, port, tok, db_url, tmp_path
 
 
 def follow(port: int, tok: str, rid: str, out: dict) -> None:
