@@ -14,7 +14,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -24,7 +23,8 @@ import pytest
 
 from apihelpers import slow_round, verify_output, wait_for
 
-MATCHER = str(Path(sys.executable).with_name("matcher"))
+from servers import MATCHER, Server, env_for
+
 ROUND_FILE = Path(__file__).parent / "data" / "huzhou_after_school.json"
 METRICS_TOKEN = "metrics-of-the-server-test"
 SMALL_ROUNDS = sorted((Path(__file__).parents[1] / "data").glob("*_*.json"))
@@ -44,42 +44,12 @@ def http(method: str, url: str, token: str | None = None, body: dict | None = No
         return e.code, json.loads(e.read() or b"null"), dict(e.headers)
 
 
-def env_for(db_url: str, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_")}
-    env.update({"MATCHER_DATABASE_URL": db_url, "MATCHER_SOLVER_WORKERS": "1", "PYTHONUNBUFFERED": "1"})
-    env.update({f"MATCHER_{k}": str(v) for k, v in extra.items()})
-    return env
-
-
 def token(db_url: str, committee: str) -> str:
     out = subprocess.run([MATCHER, "token", "create", "--committee", committee], env=env_for(db_url),
                          capture_output=True, text=True, timeout=120, check=True)
     tok = out.stdout.strip()
     assert re.fullmatch(r"[A-Za-z0-9_-]{40,}", tok), out.stdout
     return tok
-
-
-class Server:
-    def __init__(self, db_url: str, tmp: Path, **extra):
-        self.log = open(tmp / "server.log", "w+")
-        self.proc = subprocess.Popen([MATCHER, "serve", "--host", "127.0.0.1", "--port", "0"],
-                                     env=env_for(db_url, **extra), stdout=self.log, stderr=subprocess.STDOUT)
-        found = wait_for(lambda: re.search(r"matcher API on (http://127\.0\.0\.1:\d+)", self.text()), 60)
-        assert found, self.text()
-        self.base = found.group(1)
-
-    def text(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text()
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 @pytest.fixture(scope="module")
