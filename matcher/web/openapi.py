@@ -333,9 +333,12 @@ def _ops_paths() -> dict:
                            {"200": _ok(example, "Health", {"status": example}), **extra}, security=[])}
 
     metrics = _op("metrics", "operations", "Prometheus metrics", "Request counts and latencies in the "
-                  "Prometheus text format.", {"200": {"description": "Prometheus text format", "content": {
-                      "text/plain": {"schema": {"type": "string"}, "example": "# HELP matcher_requests_total"}}}},
-                  security=[])
+                  "Prometheus text format, for the bearer of MATCHER_METRICS_TOKEN only (not a committee's "
+                  "token); its wrong tokens count towards the failed-authentication limit.",
+                  {"200": {"description": "Prometheus text format", "content": {
+                      "text/plain": {"schema": {"type": "string"}, "example": "# HELP matcher_requests_total"}}},
+                   "403": _problem("metrics are off: MATCHER_METRICS_TOKEN is not set")},
+                  security=[{"metricsBearer": []}])
     return {"/healthz": health("healthz", "Liveness", "The process is up.", "ok", {}),
             "/readyz": health("readyz", "Readiness", "The database is reachable.", "ready",
                               {"503": _problem("database not reachable")}),
@@ -564,7 +567,9 @@ def _document() -> dict:
         "paths": {**_round_paths(ex), **_part_paths(ex), **_whatif_path(ex), **_ops_paths(), **_list_paths(),
                   **_import_path(), **_cycle_paths(), **_ban_paths(ex), **_recommend_paths()},
         "components": {"schemas": components(),
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                           "metricsBearer": {"type": "http", "scheme": "bearer",
+                                                             "description": "MATCHER_METRICS_TOKEN"}}},
     }
 
 

@@ -2,8 +2,10 @@
 
 A round of 20 independent neighbourhoods (10 km apart, so no pair links two of
 them), each with provider limits, minimum lots and all-or-nothing needs, so
-every neighbourhood is a CP-SAT part. With a 5 s limit the round must end
-``optimal`` and equal the 30 s result and the sum of the neighbourhoods'
+every neighbourhood is a CP-SAT part. Two of them need more than their first
+slice (1/20 of the limit); idle, one alone takes about 3 s, so the limit is
+10 s: the round must end ``optimal`` (the revisits used the time the easy
+parts left) and equal the 30 s result and the sum of the neighbourhoods'
 optima by the independent MILP of tests/core/reference.py.
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ from . import reference
 from .builders import make_round, need, resource
 
 N_HOODS = 20
-HARD = 2  # neighbourhoods with larger lots: their proof needs more than a 1/20 slice of 5 s
+HARD = 2  # neighbourhoods with larger lots: their proof needs more than a 1/20 slice of 10 s
 
 
 def neighbourhood(rnd: random.Random, k: int, hard: bool = False) -> tuple[list, list, dict]:
@@ -44,11 +46,11 @@ def twenty(seed: int = 7) -> tuple[dict, list[dict]]:
 
 
 @pytest.mark.slow
-def test_five_seconds_prove_the_twenty_neighbourhoods():
+def test_ten_seconds_prove_the_twenty_neighbourhoods():
     whole, singles = twenty()
     prep = prepare(whole)
     assert 1_000 <= len(prep.pairs) <= 1_300
-    quick = solve_prepared(prep, time_limit_s=5, timings=False)
+    quick = solve_prepared(prep, time_limit_s=10, timings=False)
     slow = solve_prepared(prep, time_limit_s=30, timings=False)
     assert quick.solution.stats.components_cpsat == N_HOODS
     assert quick.status.value == "optimal", quick.solution.message
