@@ -120,7 +120,7 @@ _MESSAGE_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh
     (r"^cannot read (.+): expected e\.g\. (.+)$", r"看不懂 \1，请按 \2 的格式填写"),
     (r"^no time range in (.+): expected e\.g\. (.+)$", r"\1 中没有时间段，请按 \2 的格式填写"),
     (r"^no such time (.+)$", r"没有这个时间：\1"),
-    (r"^no option (\d+): the answer has (\d+)$", r"没有方案 \1（共有 \2 种）"),
+    (r"^no option of rank (\d+): this \w+ has (\d+) option\(s\)$", r"没有方案 \1（共有 \2 种）"),
     (r"^(.+): sheet '(.+)' not imported \(lists: (.+)\)$", r"\1：工作表“\2”不导入（导入的清单：\3）"),
     (r"^'(.+)' already exists in the round$", r"编号 \1 已在这一轮中"),
     (r"^unknown status '(.+)'.*$", r"不认识的状态 \1"),

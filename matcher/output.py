@@ -12,6 +12,7 @@ from .kpis import kpis
 from .problem import Solution, Status
 from .reasons import unmet_reasons
 from .results import Result
+from .solvers import coverage
 from .tables import RoundTables
 
 
@@ -68,11 +69,9 @@ def shortfall_of(t: RoundTables, pairs: Pairs, x: np.ndarray) -> int:
 def fairness_block(t: RoundTables, pairs: Pairs, x: np.ndarray, mode: str, value: int, v_star: int) -> dict:
     """Level 1's report: exact community coverages (shown to 4 decimals), the smallest, the communities
     at it, and what fairness cost in served value."""
-    has_pair = np.zeros(t.n_need, dtype=bool)
-    has_pair[pairs.need] = True
     n_comm = len(t.communities)
-    demand = np.bincount(t.need_comm[has_pair], weights=t.need_qty[has_pair], minlength=n_comm).astype(np.int64)
-    served = np.bincount(t.need_comm[pairs.need], weights=x, minlength=n_comm).astype(np.int64)
+    demand = coverage.demand_of(pairs.need, t.need_qty, t.need_comm, n_comm)
+    served = coverage.units_of(pairs.need, t.need_comm, n_comm, x)
     cov = {c: Fraction(int(served[c]), int(demand[c])) for c in np.flatnonzero(demand > 0).tolist()}
     low = min(cov.values(), default=None)
     return {"mode": mode, "min_coverage": None if low is None else round(float(low), 4),

@@ -21,10 +21,17 @@ from .jsondoc import ROOT, decode, decode_fast, decode_json, path_of
 from .model import HHMM_MESSAGES, Round
 from .parallel import local_pool_allowed
 
-__all__ = ["ROOT", "cross_reference_problems", "decode_json", "parse_columns", "parse_round", "path_of", "validate_round"]
+__all__ = ["ROOT", "cross_reference_problems", "decode_json", "issues_of", "message_of", "parse_columns", "parse_round",
+           "path_of", "validate_round"]
 
 
-def _message(err: dict) -> str:
+def issues_of(exc: ValidationError, under: tuple = ()) -> list[FieldIssue]:
+    """Every error of a pydantic ``ValidationError`` as a field issue, its path under ``under``."""
+    return [FieldIssue(path_of((*under, *e["loc"])), message_of(e)) for e in exc.errors(include_url=False)]
+
+
+def message_of(err: dict) -> str:
+    """The plain message of one pydantic error (``must be >= 1``, ``is required`` …)."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     loc = err.get("loc", ())
@@ -141,7 +148,7 @@ def _validate(data: Any, duplicates: list[FieldIssue] = ()) -> Round:
         for err in errors:
             if err["type"] == "too_short" and tuple(err["loc"]) in failed_lists:
                 continue
-            problems.append(FieldIssue(path_of(err["loc"]), _message(err)))
+            problems.append(FieldIssue(path_of(err["loc"]), message_of(err)))
     except RecursionError:
         problems.append(FieldIssue(ROOT, "nested too deeply"))
     problems.extend(cross_reference_problems(data))

@@ -11,11 +11,10 @@ does; the solved round is never changed.
 """
 from __future__ import annotations
 
-from ..errors import FieldIssue, InputError
 from ..recommend import recommend
 from ..store import recommend as store
 from ..store.db import Database
-from ..web.recommend import choice_record, loaded_state
+from ..web.recommend import Ask, choice_record, chosen_option, loaded_state
 from .roundview import Stored
 
 K = 5
@@ -28,15 +27,9 @@ def ask(stored: Stored, need: dict, k: int = K) -> dict:
         return recommend(entry.state, need, k, "need")
 
 
-def chosen(answer: dict, rank: int) -> dict:
-    """The option of rank ``rank`` of an answer; an ``InputError`` on ``option`` when there is none."""
-    for option in answer["options"]:
-        if option["rank"] == rank:
-            return option
-    raise InputError([FieldIssue("option", f"no option {rank}: the answer has {len(answer['options'])}")])
-
-
 def apply(db: Database, committee_id: str, actor: str, stored: Stored, need: dict, rank: int) -> tuple[dict, dict]:
     """Check option ``rank`` again for ``need`` and apply it (see the module docstring)."""
-    option = chosen(ask(stored, need), rank)
+    entry = loaded_state(store.RoundStamp(stored.row.id, stored.row.status))
+    with entry.lock:
+        option = chosen_option(entry.state, Ask("need", need, K, rank))
     return store.apply_choice(db, committee_id, actor, "need", need, choice_record(stored.row.id, "need", option))

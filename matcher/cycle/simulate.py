@@ -192,14 +192,14 @@ def _reference_problems(s: Scenario) -> list[FieldIssue]:
 
 
 def _issues(exc: ValidationError, prefix: tuple = ()) -> list[FieldIssue]:
-    from ..validation import _message
+    from ..validation import message_of
 
     out = []
     for e in exc.errors(include_url=False):
         loc = (*prefix, *e["loc"])
         if loc and loc[-1] in ("low", "high"):  # a Span's own number: name the pair
             loc = loc[:-1]
-        text = e["msg"].removeprefix("Value error, ") if e["type"] == "value_error" else _message(e)
+        text = e["msg"].removeprefix("Value error, ") if e["type"] == "value_error" else message_of(e)
         out.append(FieldIssue(path_of(loc), text))
     return out
 

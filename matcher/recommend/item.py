@@ -18,10 +18,9 @@ from pydantic import ValidationError
 
 from ..candidates import Pairs, candidate_pairs
 from ..errors import FieldIssue, RoundValidationError
-from ..jsondoc import path_of
 from ..model import Need, Resource, Round
 from ..tables import RoundTables, build_tables
-from ..validation import _message
+from ..validation import issues_of
 
 KINDS = {"need": Need, "resource": Resource}
 
@@ -66,8 +65,7 @@ def validate_item(ctx: ItemContext, kind: str, data: Any) -> Any:
     try:
         model = KINDS[kind].model_validate(data)
     except ValidationError as exc:
-        raise RoundValidationError([FieldIssue(path_of((kind, *e["loc"])), _message(e))
-                                    for e in exc.errors(include_url=False)]) from None
+        raise RoundValidationError(issues_of(exc, (kind,))) from None
     problems = []
     if model.id in ctx.ids[kind]:
         problems.append(FieldIssue(f"{kind}.id", f"{model.id!r} already exists in the round"))

@@ -26,16 +26,26 @@ NEWTON_STEPS = 8  # failed probes of the bound in a row before bisecting
 Check = Callable[[Fraction], Optional[tuple[Fraction, Any]]]
 
 
+def demand_of(pair_need: np.ndarray, qty: np.ndarray, need_comm: np.ndarray, n_comm: int) -> np.ndarray:
+    """``D_c`` from plain arrays: the quantity of the community's needs that have at least one pair."""
+    has_pair = np.zeros(qty.size, dtype=bool)
+    has_pair[pair_need] = True
+    return np.bincount(need_comm[has_pair], weights=qty[has_pair], minlength=n_comm).astype(np.int64)
+
+
+def units_of(pair_need: np.ndarray, need_comm: np.ndarray, n_comm: int, x: np.ndarray) -> np.ndarray:
+    """Units served per community by pair quantities ``x``, from plain arrays."""
+    return np.bincount(need_comm[pair_need], weights=np.asarray(x), minlength=n_comm).astype(np.int64)
+
+
 def servable_demand(p: Problem, need_comm: np.ndarray, n_comm: int) -> np.ndarray:
-    """``D_c``: the quantity of the community's needs that have at least one candidate pair."""
-    has_pair = np.zeros(p.qty.size, dtype=bool)
-    has_pair[p.pair_need] = True
-    return np.bincount(need_comm[has_pair], weights=p.qty[has_pair], minlength=n_comm).astype(np.int64)
+    """``D_c`` of the problem (:func:`demand_of`)."""
+    return demand_of(p.pair_need, p.qty, need_comm, n_comm)
 
 
 def served(p: Problem, need_comm: np.ndarray, n_comm: int, x: np.ndarray) -> np.ndarray:
-    """Units served per community by quantities ``x``."""
-    return np.bincount(need_comm[p.pair_need], weights=np.asarray(x), minlength=n_comm).astype(np.int64)
+    """Units served per community by quantities ``x`` (:func:`units_of`)."""
+    return units_of(p.pair_need, need_comm, n_comm, x)
 
 
 def ceil_mul(t: Fraction, d: int) -> int:

@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 from ..cycle import audit as chain
 from ..cycle.build import Lists
 from ..errors import ConflictError, FieldIssue, InputError, NotFound
-from ..jsondoc import path_of
 from ..model import Community, Need, Provider, Resource
-from ..validation import _message
+from ..validation import issues_of
 from . import audit
 from .db import Database
 from .models import ListEntry
@@ -61,7 +60,7 @@ def field_problems(kind: str, data: Any) -> list[FieldIssue]:
     try:
         MODELS[kind].model_validate(fields)
     except ValidationError as exc:
-        problems += [FieldIssue(path_of(e["loc"]), _message(e)) for e in exc.errors(include_url=False)]
+        problems += issues_of(exc)
     return problems
 
 

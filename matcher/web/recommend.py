@@ -22,11 +22,10 @@ from flask import Blueprint, current_app, g, url_for
 from pydantic import ValidationError
 
 from ..errors import ApiError, FieldIssue, InputError, InternalError
-from ..jsondoc import path_of
 from ..model import Need, Resource
 from ..recommend import K_MAX, RecommendState, option_for, recommend
 from ..store import recommend as store
-from ..validation import _message
+from ..validation import issues_of
 from .helpers import authenticate, current_actor, db, read_json
 from .statecache import Entry, StateCache
 
@@ -78,7 +77,7 @@ def _item_fields(kind: str, item: Any) -> list[FieldIssue]:
     try:
         MODELS[kind].model_validate(item)
     except ValidationError as exc:
-        return [FieldIssue(path_of((kind, *e["loc"])), _message(e)) for e in exc.errors(include_url=False)]
+        return issues_of(exc, (kind,))
     return []
 
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 
 from ..errors import FieldIssue, InputError, ScenarioError
 from ..model import MAX_UNITS, Need, Provider, Resource, Round
-from ..validation import _message, decode_json, parse_round, path_of
+from ..validation import decode_json, message_of, parse_round, path_of
 
 LISTS = ("providers", "resources", "needs", "locked", "forbidden")
 ENTITY_LISTS = ("providers", "resources", "needs")
@@ -411,7 +411,7 @@ def _problems_of(exc: ValidationError) -> list[FieldIssue]:
         # drop the discriminator tag pydantic puts in the path: changes.2.scale_capacity.factor
         if len(loc) >= 3 and loc[0] == "changes" and loc[2] in OPS:
             del loc[2]
-        msg = _message(err)
+        msg = message_of(err)
         if err["type"] == "union_tag_invalid":
             msg = f"unknown op {err.get('ctx', {}).get('tag')!r}: one of {', '.join(OPS)}"
         elif err["type"] == "union_tag_not_found":
