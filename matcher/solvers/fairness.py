@@ -137,6 +137,7 @@ def solve(p: Problem, need_comm: np.ndarray, n_comm: int, spec: FairnessSpec, ba
 
 
 def _by_flow(rnd: _Round, start: Fraction) -> Solution:
+    rnd.options.note(stage=f"fairness search (flow, {rnd.spec.mode})")
     net = fairflow.FairFlow(rnd.p, rnd.need_comm, rnd.demand)
     search = fairflow.Search(net, rnd.value_floor, rnd.stop_at(rnd.deadline))
     stage = fairflow.maxmin if rnd.spec.mode == "maxmin" else fairflow.leximin

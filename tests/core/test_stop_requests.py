@@ -7,10 +7,12 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from matcher import parallel
 from matcher.service import prepare, solve_prepared
+from matcher.solvers import coverage
 
 from .test_time_policy import twenty
 
@@ -117,3 +119,41 @@ def test_local_map_stopped_leaves_the_rest_unsolved():
     assert time.monotonic() - began < 0.5 + STOP_WITHIN_S
     assert out == [0.01, parallel.STOPPED]
     assert parallel.local_map(_sleep, [0.01, 0.02], 2, should_stop=lambda: False) == [0.01, 0.02]
+
+
+def _plain_fair_round(mode: str, resources: int, needs: int) -> dict:
+    from benchmarks.generate import generate
+    doc = generate("S", 3, "plain", resources=resources, needs=needs)
+    doc["params"].update(fairness={"group": "community", "mode": mode, "min_value_ratio": 0.9})
+    return doc
+
+
+@pytest.mark.parametrize("mode", ["maxmin", "leximin"])
+def test_stop_in_the_flow_fairness_search_keeps_the_fairest_so_far(mode):
+    # a plain round: fairness by flows (solvers/fairflow.py), whose search polls the stop request
+    doc = _plain_fair_round(mode, 400, 300)
+    plain = solve_prepared(prepare({**doc, "params": {k: v for k, v in doc["params"].items() if k != "fairness"}}),
+                           timings=False)
+    calls = {"n": 0}
+
+    def stop() -> bool:  # turns true on the search's third poll: some floors are settled, not all
+        calls["n"] += 1 if stop.searching else 0
+        return calls["n"] >= 3
+
+    stop.searching = False
+
+    def note(**fields) -> None:
+        stop.searching = stop.searching or str(fields.get("stage", "")).startswith("fairness search (flow")
+
+    prep = prepare(doc)
+    result = solve_prepared(prep, time_limit_s=60, should_stop=stop, on_progress=note, timings=False)
+    assert stop.searching and calls["n"] >= 3
+    assert result.status.value == "feasible"  # verified by the service like any result
+    assert "stopped on request" in result.solution.message
+    assert result.solution.stats.fairness_method == "flow"
+    assert result.solution.served_value >= -(-9 * plain.solution.served_value // 10)  # the value floor holds
+    t, n_comm = prep.tables, len(prep.tables.communities)
+    demand = coverage.servable_demand(prep.problem, t.need_comm, n_comm)
+    comms = np.flatnonzero(demand > 0).tolist()
+    start = coverage.min_coverage(coverage.served(prep.problem, t.need_comm, n_comm, plain.solution.x), demand, comms)
+    assert result.result.fairness.min_coverage >= round(float(start), 4)  # no less fair than the plain result
