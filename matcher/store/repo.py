@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import string
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -22,9 +23,14 @@ from .models import Committee, ProjectRow, RoundRow, StatusEvent, Token, utcnow
 PROJECT_FIELDS = tuple(name for name, f in Project.model_fields.items() if f.is_required())
 
 
+ID_ALPHABET = string.ascii_letters + string.digits
+ID_LENGTH = 24  # 62**24: about 143 random bits
+
+
 def new_id() -> str:
-    """A round id nobody can guess (144 random bits, URL-safe)."""
-    return secrets.token_urlsafe(18)
+    """A round id nobody can guess, of letters and digits only: it never starts with ``-``, so the
+    CLI never takes it for an option (``matcher decide -3Xy…`` failed to parse)."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
 def hash_token(token: str) -> str:

@@ -117,3 +117,12 @@ def test_bans_from_the_command_line(app, client, auth, other_auth):
     assert again.exit_code == 2 and "no ban on need 'N2' with resource 'R1'" in again.output
     missing = cli(app, "bans", "list", "--committee", "无此委员会")
     assert missing.exit_code == 2 and "no committee" in missing.output
+
+
+def test_round_ids_regression_never_start_like_an_option():
+    # a round id from token_urlsafe began with "-" about once in 32 rounds: `matcher decide -3Xy… --approve …`
+    # then failed with "No such option '-3'" (CI, 2026-12-02). Ids are letters and digits now.
+    from matcher.store.repo import ID_LENGTH, new_id
+    ids = {new_id() for _ in range(5_000)}
+    assert len(ids) == 5_000
+    assert all(len(i) == ID_LENGTH and i.isascii() and i.isalnum() for i in ids)
