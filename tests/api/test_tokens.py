@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import pytest
 from click.testing import CliRunner
 
 from matcher.cli import main
-from matcher.store import repo
+from matcher.store import repo, tokens
 
 ROUNDS = "/api/v1/rounds"
 XICHENG, HUZHOU = "西城区党建协调委员会", "湖州某街道委员会"
@@ -83,12 +82,14 @@ def test_another_committees_token_is_not_found(app, db, client):
     assert cli(app, "token", "revoke", "999").exit_code == 2
 
 
-def test_an_expired_token_answers_401(app, client):
-    out = cli(app, "token", "create", "--committee", XICHENG, "--expires-in", "1s")
+def test_an_expired_token_answers_401(app, client, monkeypatch):
+    out = cli(app, "token", "create", "--committee", XICHENG, "--expires-in", "30s")
     assert out.exit_code == 0, out.output
     token = out.output.strip()
     assert client.get(ROUNDS, headers=bearer(token)).status_code == 200
-    time.sleep(1.1)
+    # 31 s later (the store's clock moved, not the test's: a loaded machine took over 1 s from create to GET)
+    later = tokens.utcnow() + dt.timedelta(seconds=31)
+    monkeypatch.setattr(tokens, "utcnow", lambda: later)
     r = client.get(ROUNDS, headers=bearer(token))
     assert r.status_code == 401 and r.json == client.get(ROUNDS, headers=bearer("wrong")).json
     assert [row["state"] for row in listing(app)] == ["expired"]
