@@ -17,6 +17,20 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """An empty database at the newest schema, migrated once per test session; each app starts from a
+    copy of it (its own file), so Alembic does not run the whole chain for every test."""
+    from matcher.store.db import Database, migrate  # here, not at the top: collecting core tests loads no store
+
+    path = tmp_path_factory.mktemp("template") / "matcher.sqlite"
+    db = Database(f"sqlite:///{path}")
+    migrate(db)
+    db.checkpoint()
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
 def expected_optima() -> dict:
     """tests/data/expected.json: file name -> {served_value, total_distance_m}."""
     return json.loads((DATA_DIR / "expected.json").read_text(encoding="utf-8"))

@@ -18,6 +18,7 @@ other database errors, so the web answers 503 and the CLI one line.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import time
 from pathlib import Path
@@ -145,8 +146,28 @@ def alembic_config(db: Database):
     return cfg
 
 
+@functools.lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    """The newest revision(s) of the shipped migrations."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
+def current_revisions(db: Database) -> frozenset[str]:
+    """The revisions the database is at (empty for a new database)."""
+    try:
+        with db.engine.connect() as conn:
+            return frozenset(r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version")))
+    except DBAPIError:
+        return frozenset()
+
+
 def migrate(db: Database) -> None:
-    """Bring the schema to the newest revision; safe when several processes start at once."""
+    """Bring the schema to the newest revision; safe when several processes start at once. A database
+    already at the newest revision is left alone without running Alembic (one read)."""
+    if current_revisions(db) == head_revisions():
+        return
     from alembic import command
 
     cfg = alembic_config(db)

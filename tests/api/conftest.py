@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ ROOT_DATA = Path(__file__).parents[1] / "data"
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, migrated_sqlite):
     from api import create_app
 
+    shutil.copyfile(migrated_sqlite, tmp_path / "matcher.sqlite")
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'matcher.sqlite'}", "RUN_WORKER": False,
                       "SOLVER_WORKERS": 2, "LEASE_S": 5.0, "HEARTBEAT_S": 0.2, "POLL_S": 0.05,
                       "SYNC_BUDGET_S": 30.0})  # tiny rounds stay inline on a loaded machine (queueing tests set 0)

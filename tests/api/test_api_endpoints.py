@@ -342,3 +342,22 @@ def test_unexpected_error_is_a_500_problem_without_traceback(app, caplog):
     assert r.status_code == 500 and r.mimetype == PROBLEM
     text_ = r.get_data(as_text=True)
     assert "Traceback" not in text_ and "secret internals" not in text_
+
+
+def test_migrate_skips_alembic_at_the_newest_revision_and_upgrades_an_older_one(tmp_path, monkeypatch):
+    from alembic import command
+
+    from matcher.store.db import Database, current_revisions, head_revisions, migrate
+    db = Database(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    try:
+        command.upgrade(alembic_config(db), "0002")  # an older database: the chain runs on from there
+        assert current_revisions(db) == {"0002"}
+        migrate(db)
+        assert current_revisions(db) == head_revisions() and head_revisions() != {"0002"}
+
+        def no_alembic(*a, **k):
+            raise AssertionError("Alembic ran on a database at the newest revision")
+        monkeypatch.setattr(command, "upgrade", no_alembic)
+        migrate(db)  # at head: one read, no Alembic
+    finally:
+        db.dispose()

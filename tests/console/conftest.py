@@ -1,6 +1,8 @@
 """Fixtures of the console tests: an app on a temporary SQLite file, two committees' tokens, signed-in clients."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from consolehelpers import Console
@@ -8,9 +10,10 @@ from matcher.store import repo
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, migrated_sqlite):
     from api import create_app
 
+    shutil.copyfile(migrated_sqlite, tmp_path / "matcher.sqlite")
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'matcher.sqlite'}", "RUN_WORKER": False,
                       "SOLVER_WORKERS": 2, "SYNC_BUDGET_S": 20.0})
     yield app
