@@ -107,10 +107,10 @@ def _wait_ready(base: str, procs: list, log: Path, timeout: float = 90.0) -> Non
     deadline = time.monotonic() + timeout
     while True:
         try:
-            c = http.client.HTTPConnection(base.split("//")[1], timeout=2)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200:
-                return
+            with contextlib.closing(http.client.HTTPConnection(base.split("//")[1], timeout=2)) as c:
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200:
+                    return
         except OSError:
             pass
         if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
@@ -169,6 +169,11 @@ class Client:
                     raise
         raise AssertionError("unreachable")
 
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
 
 # ---------------------------------------------------------------- through the API
 
@@ -184,7 +189,12 @@ def _check_answer(name: str, status: int, body, want: dict) -> str | None:
 
 def http_rounds(base: str, token: str, rounds: dict[str, bytes], repeat: int) -> dict:
     """Post every round ``repeat`` + 1 times in turn (the first post of each apart), inline."""
-    client, want = Client(base, token), expected()
+    want = expected()
+    with contextlib.closing(Client(base, token)) as client:
+        return _post_all(client, want, rounds, repeat)
+
+
+def _post_all(client: Client, want: dict, rounds: dict[str, bytes], repeat: int) -> dict:
     first, per_round = {}, {name: [] for name in rounds}
     problems = []
     for i in range(repeat + 1):
@@ -214,7 +224,11 @@ def _history_running_at(answer: dict) -> float | None:
 
 def pickup(base: str, token: str, body: bytes, count: int, rng: random.Random) -> dict:
     """Queue ``body`` ``count`` times, one at a time: ms from reading the 202 to the worker's ``running``."""
-    client = Client(base, token)
+    with contextlib.closing(Client(base, token)) as client:
+        return _queue_each(client, body, count, rng)
+
+
+def _queue_each(client: Client, body: bytes, count: int, rng: random.Random) -> dict:
     waits, queued, problems = [], [], []
     for _ in range(count):
         time.sleep(rng.uniform(0.0, 0.12))

@@ -1,9 +1,9 @@
 """Side-by-side, interleaved benchmark of one generated round size; writes benchmarks/RESULTS.md.
 
     python -m benchmarks.run --size L [--repeat 3] [--seed 1] [--lp-max-pairs 200000] [--dask 2]
-    python -m benchmarks.run --check            # S and M quickly: every contender must reach matcher's optimum; and the latency smoke run
+    python -m benchmarks.run --check            # S and M quickly: every contender at matcher's optimum; a latency smoke run
     python -m benchmarks.run --cold-start [--repeat 5]   # `matcher --help`, a tiny solve vs the bare imports
-    python -m benchmarks.run --latency [--repeat N]      # small rounds through the API, in process, queued pick-up (N posts of each, default 20)
+    python -m benchmarks.run --latency [--repeat N]      # sample rounds via the API, in process, queued pick-up (default N 20)
 
 The contenders (see ``benchmarks/contenders.py``): matcher; the bare OR-Tools
 min-cost flow one component at a time (``flow``) and in one network
