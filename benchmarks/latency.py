@@ -103,18 +103,21 @@ def make_token(db_url: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def _wait_ready(base: str, procs: list, log: Path, timeout: float = 90.0) -> None:
+def _wait_ready(base: str, procs: list, log: Path, warmed: int, timeout: float = 90.0) -> None:
+    """Until /healthz answers, ``warmed`` web workers logged their warm-up and the worker polls."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            with contextlib.closing(http.client.HTTPConnection(base.split("//")[1], timeout=2)) as c:
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    return
-        except OSError:
-            pass
+        text = log.read_text(errors="replace")
+        if text.count("solvers warmed in") >= warmed and " polling" in text:
+            try:
+                with contextlib.closing(http.client.HTTPConnection(base.split("//")[1], timeout=2)) as c:
+                    c.request("GET", "/healthz")
+                    if c.getresponse().status == 200:
+                        return
+            except OSError:
+                pass
         if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
-            raise RuntimeError(f"the server did not start: {log.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(f"the server did not start: {text[-2000:]}")
         time.sleep(0.1)
 
 
@@ -130,10 +133,11 @@ def running(kind: str, db_url: str, work: Path, web_workers: int = 2):
     else:
         cmds = [[str(BIN / "matcher"), "serve", "--host", "127.0.0.1", "--port", str(port)]]
     base = f"http://127.0.0.1:{port}"
+    log.write_bytes(b"")
     with open(log, "ab") as out:
         procs = [subprocess.Popen(c, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT) for c in cmds]
         try:
-            _wait_ready(base, procs, log)
+            _wait_ready(base, procs, log, web_workers + 1 if kind == "gunicorn" else 1)
             yield base
         finally:
             for p in procs:
