@@ -4,7 +4,8 @@
   (:mod:`matcher.web.gunicorn_worker`) and many threads per process;
 - an access log without query strings (a query can carry names and phone
   numbers: ``?provider=张颖``) and without the referrer;
-- ``child_exit`` keeps /metrics right in prometheus multiprocess mode.
+- ``child_exit`` keeps /metrics right in prometheus multiprocess mode;
+- ``post_worker_init`` warms the solvers in each worker before its first request.
 
 Every setting can still be overridden on the command line (``--bind``, ``--workers``).
 """
@@ -26,3 +27,11 @@ limit_request_field_size = 8190
 accesslog = "-"
 # %(U)s is the path without its query string; no %(r)s (request line) nor %(f)s (referrer)
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+
+def post_worker_init(worker):
+    """Each web worker imports the solvers and solves the demo round once before it takes requests,
+    so that no client's first round pays for that (about a second)."""
+    from matcher.worker import warm_solvers
+
+    worker.log.info("solvers warmed in %.2f s", warm_solvers())

@@ -1,8 +1,9 @@
 """Side-by-side, interleaved benchmark of one generated round size; writes benchmarks/RESULTS.md.
 
     python -m benchmarks.run --size L [--repeat 3] [--seed 1] [--lp-max-pairs 200000] [--dask 2]
-    python -m benchmarks.run --check            # S and M quickly: every contender must reach matcher's optimum
+    python -m benchmarks.run --check            # S and M quickly: every contender at matcher's optimum; a latency smoke run
     python -m benchmarks.run --cold-start [--repeat 5]   # `matcher --help`, a tiny solve vs the bare imports
+    python -m benchmarks.run --latency [--repeat N]      # sample rounds via the API, in process, queued pick-up (default N 20)
 
 The contenders (see ``benchmarks/contenders.py``): matcher; the bare OR-Tools
 min-cost flow one component at a time (``flow``) and in one network
@@ -41,7 +42,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import generate
+from . import generate, latency
 from .contenders import BASELINES, load_average
 import contextlib
 
@@ -440,7 +441,7 @@ def targets(runs: list[dict]) -> list[str]:
     out += _xl_targets(by.get("XL"))
     out += ["C (member rounds: optimal or gap <= 0.05 %): not measured by this harness; the old harness measured a 0.14 % "
             "gap in 22 s (see below): NOT met",
-            "small rounds through the API, queued pick-up, what-if sweeps and "
+            "what-if sweeps and "
             "`--marginal`, the Beijing-scale member round: not measured by this harness (no figures claimed here)"]
     return out
 
@@ -467,8 +468,9 @@ def _xl_targets(xl: dict | None) -> list[str]:
 
 def write_results_md(results_dir: Path, target: Path) -> None:
     found = [r for f in sorted(results_dir.glob("*.json")) if (r := _read(f)).get("harness") == HARNESS]
-    runs = [r for r in found if r.get("kind") != "cold"]
+    runs = [r for r in found if r.get("kind") not in ("cold", "latency")]
     cold = next((r for r in found if r.get("kind") == "cold"), None)
+    lat = next((r for r in found if r.get("kind") == "latency"), None)
     order = {k: i for i, k in enumerate(generate.SIZES)}
     runs.sort(key=lambda r: order.get(r["size"], 99))
     L = ["# Benchmark results", "",
@@ -484,7 +486,11 @@ def write_results_md(results_dir: Path, target: Path) -> None:
         L += size_section(r)
     if cold:
         L += cold_section(cold)
+    if lat:
+        L += latency.section(lat)
     lines = targets(runs) + (cold_targets(cold) if cold else [])
+    lines += latency.targets(lat) if lat else ["small rounds through the API and queued pick-up: not measured yet "
+                                               "(`python -m benchmarks.run --latency`)"]
     L += ["## Targets of issue 14", ""] + [f"- {line}" for line in lines] + [""]
     if (results_dir / FAIRNESS).exists():
         L += [(results_dir / FAIRNESS).read_text(encoding="utf-8").rstrip(), ""]
@@ -510,12 +516,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="only these baselines (and matcher), e.g. flow for a quicker XL run")
     ap.add_argument("--cold-start", action="store_true",
                     help="instead of a size: `matcher --help` and a tiny solve against the bare import line")
+    ap.add_argument("--latency", action="store_true",
+                    help="instead of a size: the sample rounds through the running API, in process, and the "
+                         "pick-up of a queued round (with --check: a quick smoke run that writes nothing)")
     ap.add_argument("--out-dir", default=str(HERE), help="where results/SIZE.json and RESULTS.md go")
     a = ap.parse_args(argv)
     if a.check:
-        return check(a)
+        return latency.check() if a.latency else check(a)
     out = Path(a.out_dir)
     (out / "results").mkdir(parents=True, exist_ok=True)
+    if a.latency:
+        return latency_run(a, out)
     if a.cold_start:
         with tempfile.TemporaryDirectory(prefix="bench-cold-") as work:
             res = cold_start(max(a.repeat, 1), Path(work))
@@ -535,8 +546,22 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if check_problems(res) else 0
 
 
+def latency_run(a, out: Path) -> int:
+    """``--latency``: write results/latency.json and the section of RESULTS.md; exit 1 on a wrong answer."""
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as work:
+        res = latency.measure(a.repeat if a.repeat > 1 else 20, Path(work))
+    res["machine"], res["versions"] = _machine(), _versions()
+    (out / "results" / "latency.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
+    print("\n".join(latency.section(res) + latency.targets(res)))
+    write_results_md(out / "results", out / "RESULTS.md")
+    for p in latency.problems(res):
+        print(f"PROBLEM: {p}")
+    return 1 if latency.problems(res) else 0
+
+
 def check(a) -> int:
-    """``--check``: S (both bases, every contender) and M (ready arrays, and matcher's whole process)."""
+    """``--check``: S (both bases, every contender), M (ready arrays, and matcher's whole process) and the
+    latency smoke run (:func:`benchmarks.latency.check`)."""
     a.rules, a.repeat, a.timeout = None, max(1, a.repeat), min(a.timeout, 300.0)
     problems = []
     with tempfile.TemporaryDirectory(prefix="bench-check-") as work:
@@ -545,6 +570,8 @@ def check(a) -> int:
             problems += check_problems(res)
             for line in size_section(res):
                 print(line)
+    if latency.check():
+        problems.append("the latency smoke run failed (see above)")
     for p in problems:
         print(f"CHECK FAILED: {p}")
     print("check passed" if not problems else f"check failed: {len(problems)} problem(s)")

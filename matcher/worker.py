@@ -34,6 +34,7 @@ import time
 import uuid
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 from .errors import InputError, MatcherError
@@ -44,6 +45,8 @@ log = logging.getLogger("matcher.worker")
 _LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # the running workers of this process
 REAP_EVERY_S = 1.0  # expired leases are looked for at most this often (a write transaction)
 CHECKPOINT_EVERY_S = 60.0  # an idle worker truncates the SQLite WAL at most this often
+DEMO_ROUND = Path(__file__).resolve().parent / "data" / "demo_round.json"  # solved once by warm_solvers
+_WARM = threading.Event()  # set once warm_solvers has run in this process
 SWITCH_INTERVAL_S = 0.001  # interpreter lock hand-over while a solve runs (Python's default: 5 ms)
 
 
@@ -56,6 +59,27 @@ def notify_queued() -> None:
     """A round was just queued: wake this process's idle workers now instead of at their next poll."""
     for worker in list(_LIVE):
         worker.wake.set()
+
+
+def warm_solvers() -> float:
+    """Import the solver backends and pay their first calls now, at the start of a process that will
+    solve (a gunicorn web worker, ``matcher worker``, ``matcher serve``), not in its first round: the
+    bundled demo round solved once (flows, pairs, output) and a one-variable CP-SAT model. Once per
+    process; returns the seconds taken (0 when warm already)."""
+    if _WARM.is_set():
+        return 0.0
+    t0 = time.perf_counter()
+    from ortools.sat.python import cp_model
+
+    from .service import solve_round
+
+    solve_round(DEMO_ROUND.read_bytes(), timings=False)
+    m = cp_model.CpModel()
+    v = m.new_int_var(0, 1, "v")
+    m.maximize(v)
+    cp_model.CpSolver().solve(m)
+    _WARM.set()
+    return time.perf_counter() - t0
 
 
 @dataclass
@@ -93,6 +117,7 @@ class Worker:
         self.wake.clear()
 
     def run_forever(self) -> None:
+        log.info("worker %s: solvers warmed in %.2f s", self.id, warm_solvers())
         log.info("worker %s (host %s, pid %d) polling", self.id, socket.gethostname(), os.getpid())
         # the watcher's short database transactions give the interpreter lock up at every call into
         # sqlite and then wait for the solving thread to hand it back: at most this long, not 5 ms each

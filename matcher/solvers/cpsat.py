@@ -1,6 +1,7 @@
 """Exact solve of the full contract by OR-Tools CP-SAT, one stage per objective level.
 
-Variables over the pairs frame: ``x`` (quantity, 0..hi) for every usable pair,
+Variables over the usable pairs (numpy columns, :class:`Pairs`; no pandas, which
+costs more than the solve on small rounds): ``x`` (quantity, 0..hi) for every usable pair,
 ``y`` (project opened, ``y = 1`` exactly when ``x > 0``) where a minimum lot, a
 binding provider limit or a provider target needs it, ``z`` (served in full)
 for all-or-nothing needs, ``|x - previous|`` per pair with a previous plan and
@@ -25,7 +26,6 @@ import threading
 import time
 
 import numpy as np
-import pandas as pd
 
 from ..errors import SolverFailed
 from ..parallel import Stopped, check_stop
@@ -49,17 +49,59 @@ class Poll:
         if self.k % POLL_EVERY == 0:
             check_stop(self.should_stop)
 
-    def series(self, make, index: pd.Index, **bounds) -> pd.Series:
-        """``make(name, index, **bounds)`` (a CpModel ``new_*_var_series``) in chunks, polling between them."""
-        chunks = []
-        for lo in range(0, len(index), POLL_EVERY):
-            check_stop(self.should_stop)
-            idx = index[lo: lo + POLL_EVERY]
-            chunks.append(make(idx, **{k: v.loc[idx] for k, v in bounds.items()}))
-        return pd.concat(chunks) if len(chunks) > 1 else (chunks[0] if chunks else make(index, **bounds))
-
 
 NO_POLL = Poll()  # never stops (no should_stop)
+
+
+class Col(np.ndarray):
+    """A numpy column that also answers ``to_numpy()`` (as the fairness model reads a pair column)."""
+
+    def to_numpy(self) -> np.ndarray:
+        return np.asarray(self)
+
+
+class Pairs:
+    """Usable pairs as numpy columns (``f["res"]``, ``f["hi"]`` ...) with their pair indices (``index``);
+    ``f[mask]`` (boolean mask or positions) selects rows."""
+
+    def __init__(self, index: np.ndarray, cols: dict[str, np.ndarray]):
+        self.index = np.asarray(index).view(Col)
+        self.cols = {k: np.asarray(v).view(Col) for k, v in cols.items()}
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self.cols[key]
+        return Pairs(self.index[key], {k: v[key] for k, v in self.cols.items()})
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+class Vars:
+    """CP-SAT variables, one per row of a :class:`Pairs` (``index``: their pair indices); ``x[mask]`` selects."""
+
+    def __init__(self, items: list, index: np.ndarray):
+        self.items, self.index = items, np.asarray(index).view(Col)
+        self.var_ids = np.fromiter((v.index for v in items), dtype=np.int64, count=len(items))
+
+    def __getitem__(self, key) -> Vars:
+        pos = np.flatnonzero(key) if np.asarray(key).dtype == bool else np.asarray(key, dtype=np.int64)
+        return Vars([self.items[k] for k in pos.tolist()], self.index[pos])
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def groups(col: np.ndarray):
+    """``(key, positions)`` for each distinct value of ``col``, keys ascending, positions in row order."""
+    order = np.argsort(col, kind="stable")
+    keys = np.asarray(col)[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else np.zeros(0, dtype=np.int64)
+    for a, b in zip(starts.tolist(), [*starts[1:].tolist(), keys.size]):
+        yield int(keys[a]), order[a:b]
 
 
 def _status(cp_model, code, stopped: bool) -> Status:
@@ -125,28 +167,28 @@ def _solve(problem: Problem, options: SolveOptions, hint, t0: float) -> Solution
     return sol
 
 
-def add_hints(m, x: pd.Series, values: np.ndarray, poll: Poll) -> None:
+def add_hints(m, x: Vars, values: np.ndarray, poll: Poll) -> None:
     """Hint every variable of ``x`` with its value (polling for a stop)."""
     for xv, h in zip(x, values.tolist()):
         poll()
         m.add_hint(xv, int(h))
 
 
-def _quantities(m, p: Problem, poll: Poll = NO_POLL):
-    """The frame of usable pairs (index = pair index) and their quantity variables."""
-    hi, lk = p.pair_hi(), p.locked
-    frame = pd.DataFrame({
-        "res": p.pair_res, "need": p.pair_need, "group": p.group[p.pair_res],
-        "dist": p.pair_dist, "weight": p.weight[p.pair_need], "hi": hi, "lock": p.pair_lock,
-        "minq": np.where(lk, 0, p.min_qty[p.pair_res]),
-    })
-    f = frame.iloc[np.flatnonzero(p.usable())]
-    x = poll.series(lambda idx, **b: m.new_int_var_series("x", idx, **b), f.index,
-                    lower_bounds=pd.Series(f["lock"].to_numpy(), index=f.index), upper_bounds=f["hi"])
-    return f, x
+def _quantities(m, p: Problem, poll: Poll = NO_POLL) -> tuple[Pairs, Vars]:
+    """The usable pairs (``index`` = pair index) and their quantity variables."""
+    use = np.flatnonzero(p.usable())
+    lk, res = p.locked[use], p.pair_res[use]
+    f = Pairs(use, {"res": res, "need": p.pair_need[use], "group": p.group[res], "dist": p.pair_dist[use],
+                    "weight": p.weight[p.pair_need[use]], "hi": p.pair_hi()[use], "lock": p.pair_lock[use],
+                    "minq": np.where(lk, 0, p.min_qty[res])})
+    items = []
+    for lo, hi in zip(f["lock"].tolist(), f["hi"].tolist()):
+        poll()
+        items.append(m.new_int_var(lo, hi, "x"))
+    return f, Vars(items, f.index)
 
 
-def _projects(cp_model, m, p: Problem, f: pd.DataFrame, x, poll: Poll = NO_POLL):
+def _projects(cp_model, m, p: Problem, f: Pairs, x: Vars, poll: Poll = NO_POLL):
     """Project indicators ``y`` where a minimum lot, a binding provider limit or a
     target needs them (``y = 1`` exactly when the pair carries a quantity), and the limits."""
     binding = p.binding_groups()
@@ -155,33 +197,38 @@ def _projects(cp_model, m, p: Problem, f: pd.DataFrame, x, poll: Poll = NO_POLL)
     fy = f[needs_y]
     if not len(fy):
         return fy, None, targeted
-    y = poll.series(lambda idx: m.new_bool_var_series("y", idx), fy.index)
-    for xv, yv, h, mq, lock in zip(x[fy.index], y, fy["hi"], fy["minq"], fy["lock"]):
+    ys = []
+    for _ in range(len(fy)):
+        poll()
+        ys.append(m.new_bool_var("y"))
+    y = Vars(ys, fy.index)
+    for xv, yv, h, mq, lock in zip(x[needs_y], y, fy["hi"].tolist(), fy["minq"].tolist(), fy["lock"].tolist()):
         poll()
         if lock > 0:
             m.add(yv == 1)
             continue
-        m.add(xv <= int(h) * yv)
-        m.add(xv >= max(1, int(mq)) * yv)
-    for g, idx in fy.groupby("group").groups.items():
+        m.add(xv <= h * yv)
+        m.add(xv >= max(1, mq) * yv)
+    for g, pos in groups(fy["group"]):
         if binding[g]:
-            m.add(cp_model.LinearExpr.sum(list(y[idx])) <= int(p.group_limit[g]))
+            m.add(cp_model.LinearExpr.sum(list(y[pos])) <= int(p.group_limit[g]))
     return fy, y, targeted
 
 
-def _limits(cp_model, m, p: Problem, f: pd.DataFrame, x, poll: Poll = NO_POLL) -> None:
+def _limits(cp_model, m, p: Problem, f: Pairs, x: Vars, poll: Poll = NO_POLL) -> None:
     """Capacities, quantities and all-or-nothing needs (only the constraints that can bind)."""
-    for r, idx in f.groupby("res").groups.items():
+    hi = f["hi"].to_numpy()
+    for r, pos in groups(f["res"]):
         poll()
-        if f.loc[idx, "hi"].sum() > p.cap[r]:
-            m.add(cp_model.LinearExpr.sum(list(x[idx])) <= int(p.cap[r]))
-    for n, idx in f.groupby("need").groups.items():
+        if hi[pos].sum() > p.cap[r]:
+            m.add(cp_model.LinearExpr.sum(list(x[pos])) <= int(p.cap[r]))
+    for n, pos in groups(f["need"]):
         poll()
         if p.aon[n] and p.qty[n] > 1:
             z = m.new_bool_var(f"z{n}")
-            m.add(cp_model.LinearExpr.sum(list(x[idx])) == int(p.qty[n]) * z)
-        elif f.loc[idx, "hi"].sum() > p.qty[n]:
-            m.add(cp_model.LinearExpr.sum(list(x[idx])) <= int(p.qty[n]))
+            m.add(cp_model.LinearExpr.sum(list(x[pos])) == int(p.qty[n]) * z)
+        elif hi[pos].sum() > p.qty[n]:
+            m.add(cp_model.LinearExpr.sum(list(x[pos])) <= int(p.qty[n]))
 
 
 class _Runner:
@@ -253,11 +300,12 @@ class _Runner:
 
     def values(self) -> np.ndarray:
         out = np.zeros(self.p.n_pairs, dtype=np.int64)
-        out[self.x.index.to_numpy()] = self.solver.values(self.x).to_numpy()
+        solution = np.asarray(self.solver.response_proto.solution, dtype=np.int64)
+        out[self.x.index.to_numpy()] = solution[self.x.var_ids]
         return out
 
 
-def _churn_expr(cp_model, m, p: Problem, f: pd.DataFrame, x, poll: Poll = NO_POLL):
+def _churn_expr(cp_model, m, p: Problem, f: Pairs, x: Vars, poll: Poll = NO_POLL):
     """Level 3: ``sum |x - previous|`` over all pairs (a constant for the unusable ones)."""
     prev = p.pair_prev[f.index.to_numpy()]
     terms, constant = [], int(p.pair_prev.sum() - prev.sum()) + p.prev_outside
@@ -273,9 +321,9 @@ def _churn_expr(cp_model, m, p: Problem, f: pd.DataFrame, x, poll: Poll = NO_POL
     return cp_model.LinearExpr.sum(terms) + constant
 
 
-def _shortfall_expr(cp_model, m, p: Problem, fy: pd.DataFrame, y, targeted: np.ndarray):
+def _shortfall_expr(cp_model, m, p: Problem, fy: Pairs, y, targeted: np.ndarray):
     """Level 4: ``sum over providers of max(0, target - projects)``."""
-    by_group = {} if y is None else {g: list(y[idx]) for g, idx in fy.groupby("group").groups.items()}
+    by_group = {} if y is None else {g: list(y[pos]) for g, pos in groups(fy["group"])}
     terms = []
     for g in np.flatnonzero(targeted).tolist():
         target = int(p.group_target[g])

@@ -80,3 +80,27 @@ def test_baselines_agree_with_a_brute_force_optimum():
         assert info["status"] == "optimal" and o == best[1], name
     g = contenders.objective(a, contenders.greedy(a, 30.0)[0])
     assert g["feasible"] and g["served_value"] <= best[1]["served_value"]
+
+
+@pytest.mark.slow
+def test_latency_smoke_run_answers_the_optimum_and_picks_up_queued_rounds():
+    """``--latency --check``: gunicorn + worker and `matcher serve` on loopback, a few posts (what .ci/run runs)."""
+    assert run.main(["--latency", "--check"]) == 0
+
+
+def test_latency_percentiles_are_nearest_rank_and_targets_name_the_figure():
+    from benchmarks import latency
+
+    p = latency.percentiles([float(x) for x in range(1, 101)])
+    assert (p["p50"], p["p95"], p["p99"], p["min"], p["max"], p["n"]) == (50.0, 95.0, 99.0, 1.0, 100.0, 100)
+    assert latency.percentiles([7.0])["p99"] == 7.0 and latency.percentiles([]) is None
+    fast, slow = latency.percentiles([10.0] * 20), latency.percentiles([10.0] * 18 + [70.0, 80.0])
+    part = {"http": {"all": fast, "load_before": [0.1, 0.1, 0.1]},
+            "pickup_gunicorn": {"from_202": slow}, "pickup_serve": {"from_202": fast}}
+    res = {"sqlite": part, "in_process": {"batch_ratio": {"median": 1.5, "min": 1.2, "max": 1.9}}}
+    lines = latency.targets(res)
+    assert any("p50 <= 15 ms: measured 10.0 ms" in x and x.endswith(": met") for x in lines)
+    assert any("gunicorn + matcher worker" in x and "p95 70.0 ms" in x and "max 80.0 ms" in x and "NOT met" in x for x in lines)
+    assert any("matcher serve" in x and "met (judged on p95)" in x and "NOT" not in x for x in lines)
+    assert any("1.50x (1.20–1.90): NOT met" in x for x in lines)
+    assert any("PostgreSQL: not measured" in x for x in lines)
