@@ -59,6 +59,18 @@ SLOW_MODULES = {
     "tests/api/test_cancel_within_a_second_in_every_stage.py",  # a worker process on a C-size round
     "tests/api/test_orphaned_solver_children.py",  # worker processes killed with SIGKILL
     "tests/api/test_events_under_gunicorn.py",  # event streams through gunicorn and a worker
+    # the heaviest in-process modules (together about half of the quick tier's time on 2 cores)
+    "tests/api/test_audit_store.py",       # tokens and chains through the CLI, parallel appends
+    "tests/api/test_api_logs_storage.py",  # full disks and read-only databases, the CLI's one line
+    "tests/api/test_progress_for_the_portal.py",  # rounds followed to their end through the worker
+    "tests/api/test_api_metrics.py",       # thousands of requests to bound the labels
+    "tests/api/test_wrong_pairing_of_files.py",  # rounds solved and reported through the CLI
+    "tests/api/test_lists_import_api.py",  # workbooks imported through the API
+    "tests/api/test_cli_cycle.py",         # the cycle through the CLI
+    "tests/api/test_recommend_api.py",     # districts solved, then recommend against full re-solves
+    "tests/cycle/test_simulate.py",        # a year of rounds through the API
+    "tests/core/test_bulkcheck.py",        # the columnar and per-item paths on generated rounds
+    "tests/core/test_recommend.py",        # 1,000 new needs against full re-solves
 }
 SLOW_TESTS = {
     "tests/lists_report/test_report.py::test_report_draws_in_headless_chromium_offline",
