@@ -16,6 +16,7 @@ from matcher.solvers import cpsat, fairness
 from .builders import make_round, need, resource
 from .fair_rounds import plain_fair_round
 from .reference import pairs
+from .tiers import seeds
 from .reference_levels import _index, _servable, brute_force, milp_fairness
 
 
@@ -33,7 +34,7 @@ def fair_round(seed: int, mode: str) -> dict:
 
 
 @pytest.mark.parametrize("mode", ["maxmin", "leximin"])
-@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("seed", seeds(30, quick=8))
 def test_fairness_equals_enumeration(seed, mode):
     doc = fair_round(seed, mode)
     best = brute_force(doc)
@@ -123,7 +124,7 @@ def assert_equals_milp(doc: dict, out) -> None:
 
 
 @pytest.mark.parametrize("mode", ["maxmin", "leximin"])
-@pytest.mark.parametrize("seed", range(20))  # many more in test_fairness_sweep.py (slow tier)
+@pytest.mark.parametrize("seed", seeds(20, quick=6))  # many more in test_fairness_sweep.py (slow tier)
 def test_flow_fairness_equals_the_milp_stages(seed, mode):
     doc = plain_fair_round(seed, mode)
     rr = solve_round(doc, timings=False)
@@ -173,6 +174,7 @@ def test_a_leximin_tie_is_finished_by_cpsat_exactly():
     assert_equals_milp(doc, rr.result)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode,resources,needs", [("maxmin", 80, 60), ("leximin", 50, 50)])
 def test_m_round_failure_fairness_on_a_city_round_is_proven_not_unknown(mode, resources, needs):
     # the M plain round ended `unknown` after 318 s with a fairness block of zeros; the same city

@@ -15,6 +15,7 @@ from matcher.service import solve_round
 from .builders import make_round, need, resource
 from .reference_levels import brute_force, milp_levels
 from .test_reference_levels import tiny_round
+from .tiers import seeds
 
 EXACT = ("auto", "flow", "cpsat")
 
@@ -142,7 +143,7 @@ def test_without_previous_no_churn_fields():
     assert "previous_quantity" not in out["projects"][0]
 
 
-@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("seed", seeds(20, quick=6))
 def test_tiny_rounds_against_enumeration(seed):
     doc = tiny_round(seed)
     bf = brute_force(doc)
