@@ -71,9 +71,11 @@ SLOW_MODULES = {
     "tests/cycle/test_simulate.py",        # a year of rounds through the API
     "tests/core/test_bulkcheck.py",        # the columnar and per-item paths on generated rounds
     "tests/core/test_recommend.py",        # 1,000 new needs against full re-solves
+    "tests/api/test_whatif_budget.py",     # heavy what-if requests run to their budget
 }
 SLOW_TESTS = {
     "tests/lists_report/test_report.py::test_report_draws_in_headless_chromium_offline",
+    "tests/core/test_stop_requests.py::test_progress_figures_of_a_whole_solve_end_at_its_result",
 }
 
 
