@@ -2,7 +2,9 @@
 
 A worker polls the database for ``queued`` rounds (a cheap read every
 ``poll_s``; a round queued by this same process, as under ``matcher serve``,
-wakes its workers at once through :func:`notify_queued`), claims one with a lease
+wakes its workers at once through :func:`notify_queued`, and on PostgreSQL a
+round queued by any process wakes them through ``LISTEN/NOTIFY``,
+:mod:`matcher.store.wakeup`), claims one with a lease
 (``lease_owner``, ``lease_expires_at``), and solves it while a watcher
 thread (:class:`Attempt`) renews the lease every few seconds, stores the
 solver's progress (stage, best value, bound, parts) at most twice a second and
@@ -39,7 +41,7 @@ from typing import Optional
 
 from .errors import InputError, MatcherError
 from .store import Database
-from .store import repo
+from .store import repo, wakeup
 
 log = logging.getLogger("matcher.worker")
 _LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # the running workers of this process
@@ -123,6 +125,7 @@ class Worker:
         # sqlite and then wait for the solving thread to hand it back: at most this long, not 5 ms each
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         _LIVE.add(self)
+        listener = wakeup.listener_for(self.db, self.wake.set)  # PostgreSQL: rounds queued elsewhere wake it
         try:
             while not self.stopping.is_set():
                 try:
@@ -134,6 +137,8 @@ class Worker:
                     self.idle(max(self.settings.poll_s, 1.0))
         finally:
             _LIVE.discard(self)
+            if listener is not None:
+                listener.stop()
 
     def checkpoint_when_due(self) -> None:
         """Truncate the SQLite WAL when ``CHECKPOINT_EVERY_S`` passed since the last time."""

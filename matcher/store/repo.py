@@ -17,6 +17,7 @@ from ..errors import IdempotencyConflict
 from ..results import Project
 from . import audit, tokens
 from .db import Database
+from .wakeup import announce_queued
 from .models import Committee, ProjectRow, RoundRow, StatusEvent, Token, utcnow
 
 # Columns of a stored project: the fields every project of an output document has.
@@ -207,6 +208,8 @@ def create_round(db: Database, new: NewRound, document: Optional[dict] = None,
         elif failure is not None:
             row.message, row.finished_at = failure, now
             _event(s, row, "failed", failure, at=now)
+        else:
+            announce_queued(s)
         s.flush()
         return row, True
 

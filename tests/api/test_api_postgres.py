@@ -85,3 +85,43 @@ def test_progress_and_cancel_on_postgres(pg_server):
     final = wait_for(lambda: (lambda b: b if b["output"] else None)(http("GET", url, tok)[1]), 60, 0.1)
     assert final["progress"] is None and final["output"]["status"] == "feasible"
     assert verify_output(doc, final["output"]) == []
+
+
+def _queue_one(db, committee: str) -> tuple[str, str]:
+    from matcher.store import repo
+    doc = ROUND_FILE.read_text(encoding="utf-8")
+    cid = repo.committee_for_token(db, repo.create_token(db, committee))
+    row, _ = repo.create_round(db, repo.NewRound(cid, doc, repo.body_digest(json.loads(doc)), None))
+    return cid, row.id
+
+
+def test_a_round_queued_elsewhere_wakes_a_postgres_worker_at_once():
+    # pick-up within 50 ms (issue 14): the worker LISTENs; a round queued by another process NOTIFYs at commit
+    import time
+
+    from matcher.store import Database, repo, wakeup
+    from matcher.worker import Worker, WorkerSettings
+    listen_db, other_db = Database(PG_URL), Database(PG_URL)
+    woken = threading.Event()
+    listener = wakeup.listener_for(listen_db, woken.set)
+    try:
+        assert listener is not None and listener.listening.wait(10)
+        _queue_one(other_db, f"PostgreSQL wake {uuid.uuid4().hex[:8]}")
+        assert woken.wait(2.0)
+    finally:
+        listener.stop()
+    worker = Worker(listen_db, WorkerSettings(poll_s=30.0))  # without the notice it would wait 30 s
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: not repo.has_queued(listen_db) or None, 60)  # warmed, queue drained, idle
+        time.sleep(0.5)
+        cid, rid = _queue_one(other_db, f"PostgreSQL worker {uuid.uuid4().hex[:8]}")
+        began = time.monotonic()
+        assert wait_for(lambda: repo.get_round(other_db, cid, rid).status != "queued" or None, 10)
+        assert time.monotonic() - began < 5.0  # far from the 30 s poll
+    finally:
+        worker.stop()
+        thread.join(30)
+        listen_db.dispose()
+        other_db.dispose()
