@@ -19,12 +19,14 @@ time (and by how many minutes a week), and a provider limit that blocks.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any, Optional
 
 import numpy as np
 
 from ..errors import NotApplicable, SolverFailed, VerificationError
 from ..geo import haversine_m
+from ..parallel import local_map, local_pool_allowed
 from ..problem import SolveOptions, Status
 from ..recommend.residual import Network, build_network, one_more_unit
 from ..recommend.state import side_parts
@@ -59,11 +61,18 @@ def resource_gains(result: RoundResult, *, solver: Optional[str] = None, time_li
         used = np.bincount(prep.problem.pair_res, weights=sol.x, minlength=prep.tables.n_res).astype(np.int64)
         resources = np.flatnonzero(used >= prep.problem.cap).tolist()
     net, flow_res = _flow_network(result, resources) if name == "auto" else (None, set())
-    out = []
+    out = {}
+    loads = (prep.problem.res_load(sol.x), prep.problem.need_load(sol.x))
     for i in resources:
-        e = _flow_gain(result, net, int(i)) if int(i) in flow_res else None
-        out.append(e if e is not None else _gain(result, int(i), name, time_limit_s))
-    return out
+        e = _flow_gain(result, net, int(i), loads) if int(i) in flow_res else None
+        if e is not None:
+            out[int(i)] = e
+    todo = [int(i) for i in resources if int(i) not in out]
+    # the re-solves are independent and each deterministic: on this machine's cores (forked copies)
+    workers = (os.cpu_count() or 1) if local_pool_allowed() else 1
+    for i, e in zip(todo, local_map(lambda i: _gain(result, i, name, time_limit_s), todo, workers)):
+        out[i] = e
+    return [out[int(i)] for i in resources]
 
 
 def _flow_network(result: RoundResult, resources: list) -> tuple[Optional[Network], set]:
@@ -87,13 +96,13 @@ def _flow_network(result: RoundResult, resources: list) -> tuple[Optional[Networ
         return None, set()
 
 
-def _flow_gain(result: RoundResult, net: Network, i: int) -> Optional[dict[str, Any]]:
+def _flow_gain(result: RoundResult, net: Network, i: int, loads: tuple) -> Optional[dict[str, Any]]:
     """One more unit of resource ``i`` in a plain part, from the flow's potentials (no re-solve)."""
     p = result.prepared.problem
     added = one_more_unit(net, p, i)
     if added is None:
         return None
-    _check_local(p, result.solution.x, added.dx, i)
+    _check_local(p, result.solution.x, added.dx, i, loads)
     got: dict[int, int] = {}
     for k, d in added.dx.items():
         j = int(p.pair_need[k])
@@ -102,21 +111,24 @@ def _flow_gain(result: RoundResult, net: Network, i: int) -> Optional[dict[str, 
             "gains": sorted((j, q) for j, q in got.items() if q > 0), "exact": True, "method": "flow potentials"}
 
 
-def _check_local(p, x: np.ndarray, dx: dict, i: int) -> None:
+def _check_local(p, x: np.ndarray, dx: dict, i: int, loads: tuple[np.ndarray, np.ndarray]) -> None:
     """The changed pairs keep every rule they touch with one more unit at ``i`` (the base is verified):
-    each pair within its room, each resource and need they touch within its capacity or quantity."""
+    each pair within its room, each resource and need they touch within its capacity or quantity
+    (``loads``: the base's units per resource and per need)."""
     k = np.fromiter(dx, dtype=np.int64, count=len(dx))
     if not k.size:
         return
-    new = x[k] + np.fromiter(dx.values(), dtype=np.int64, count=k.size)
-    cap = p.cap.copy()
-    cap[i] += 1
-    hi = np.minimum(cap[p.pair_res[k]], p.qty[p.pair_need[k]])
-    res, need = np.unique(p.pair_res[k]), np.unique(p.pair_need[k])
-    x2 = x.copy()
-    x2[k] = new
-    if ((new < 0) | (new > hi) | p.locked[k]).any() or (p.res_load(x2)[res] > cap[res]).any() \
-            or (p.need_load(x2)[need] > p.qty[need]).any():
+    d = np.fromiter(dx.values(), dtype=np.int64, count=k.size)
+    new = x[k] + d
+    r, n = p.pair_res[k], p.pair_need[k]
+    cap_r = p.cap[r] + (r == i)
+    hi = np.minimum(cap_r, p.qty[n])
+    res, r_at = np.unique(r, return_inverse=True)
+    need, n_at = np.unique(n, return_inverse=True)
+    res_now = loads[0][res] + np.bincount(r_at, weights=d, minlength=res.size).astype(np.int64)
+    need_now = loads[1][need] + np.bincount(n_at, weights=d, minlength=need.size).astype(np.int64)
+    if ((new < 0) | (new > hi) | p.locked[k]).any() or (res_now > p.cap[res] + (res == i)).any() \
+            or (need_now > p.qty[need]).any():
         raise VerificationError("flow potentials", [f"one more unit at resource {i}: the changed pairs break a rule"])
 
 
