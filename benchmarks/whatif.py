@@ -46,6 +46,10 @@ CHECK_SWEEPS = (("S generated round, widening circle (check)", "S", "params.max_
 CHECK_MARGINAL = ROOT / "scenarios" / "xicheng_tidal_parking.json"
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+
+
 def _round_path(where) -> Path:
     return generate.ensure(where, 1, "plain") if isinstance(where, str) else Path(where)
 
@@ -67,7 +71,7 @@ def sweep_pairs(round_path: Path, spec_text: str, repeat: int) -> dict:
     one = lambda: solve_round(rnd, timings=False)  # noqa: E731
     many = lambda: sweep.run(rnd, spec, timings=False)  # noqa: E731
     one(), many()  # warm-up: imports, first-call caches
-    out = {"round": str(round_path.relative_to(ROOT) if round_path.is_relative_to(ROOT) else round_path),
+    out = {"round": _shown(round_path),
            "sweep": spec_text, "steps": len(spec.values), "load_before": load_average(), "sweep_runs": [],
            "solve_runs": []}
     for _ in range(max(1, repeat)):
@@ -96,7 +100,7 @@ def marginal_runs(round_path: Path, repeat: int, work: Path, say=print) -> dict:
     cmds = {"whatif --marginal": [*MATCHER, "whatif", str(round_path), "--marginal", "--json",
                                   "-o", str(work / "marginal.json")],
             "solve": [*MATCHER, "solve", str(round_path), "-o", str(work / "solve.json"), "-q"]}
-    out = {"round": str(round_path.relative_to(ROOT)), "load_before": load_average(), "runs": {k: [] for k in cmds}}
+    out = {"round": _shown(round_path), "load_before": load_average(), "runs": {k: [] for k in cmds}}
     for i in range(max(1, repeat)):
         for name, cmd in cmds.items():
             m = measure(cmd, 600.0, work / "marginal.log")
@@ -112,7 +116,8 @@ def marginal_runs(round_path: Path, repeat: int, work: Path, say=print) -> dict:
     return out
 
 
-def measure_all(repeat: int, work: Path, say=print, sweeps=SWEEPS, marginal_round: Path = MARGINAL_ROUND) -> dict:
+def measure_all(repeat: int, work: Path, say=print, sweeps=SWEEPS, marginal_round: Path = MARGINAL_ROUND,
+                plain_round: str | None = "M") -> dict:
     from .run import PY, measure
 
     res = {"harness": 2, "kind": "whatif", "repeat": repeat, "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
@@ -129,6 +134,10 @@ def measure_all(repeat: int, work: Path, say=print, sweeps=SWEEPS, marginal_roun
         res["sweeps"].append(entry)
     say(f"[whatif] --marginal on {marginal_round.name}, whole processes x {repeat} (load {load_average()})")
     res["marginal"] = marginal_runs(marginal_round, repeat, work, say)
+    if plain_round:  # for comparison: a plain round, answered from the flow's potentials
+        path = _round_path(plain_round)
+        say(f"[whatif] --marginal on the {plain_round} generated round (plain parts), whole processes x {repeat}")
+        res["marginal_plain"] = marginal_runs(path, repeat, work, say)
     return res
 
 
@@ -153,10 +162,16 @@ def section(r: dict) -> list[str]:
                  f"{_f(ratios(s['sweep_runs'], s['solve_runs'], 'wall_seconds'), 'x')} | "
                  f"{_f(ratios(s['sweep_runs'], s['solve_runs'], 'cpu_seconds'), 'x')} | "
                  f"{s['load_before']} -> {s['load_after']} |")
-    m = r["marginal"]
-    L += ["", f"`matcher whatif {m['round']} --marginal --json -o OUT` and `matcher solve` of the same round, "
-          f"whole processes ({m['full_resources']} full resources, all exact: {m['exact']}; method: {m['method']}):", "",
-          "| command | wall s | CPU s |", "|---|---:|---:|"]
+    for key in ("marginal", "marginal_plain"):
+        if r.get(key):
+            L += _marginal_table(r[key])
+    return L
+
+
+def _marginal_table(m: dict) -> list[str]:
+    L = ["", f"`matcher whatif {m['round']} --marginal --json -o OUT` and `matcher solve` of the same round, "
+         f"whole processes ({m['full_resources']} full resources, all exact: {m['exact']}; method: {m['method']}):", "",
+         "| command | wall s | CPU s |", "|---|---:|---:|"]
     for name, rs in m["runs"].items():
         ok = [x for x in rs if "error" not in x]
         L.append(f"| {name} | {_f(_spread([x['wall_seconds'] for x in ok]))} | "
@@ -184,6 +199,12 @@ def targets(r: dict) -> list[str]:
                    + ("met" if med <= MARGINAL_TARGET_S else "NOT met"))
     else:
         out.append(f"`--marginal` on {m['round']}: failed ({m['runs']['whatif --marginal'][-1].get('error')})")
+    pm = r.get("marginal_plain")
+    if pm:
+        w = _spread([x["wall_seconds"] for x in pm["runs"]["whatif --marginal"] if "error" not in x])
+        base = _spread([x["wall_seconds"] for x in pm["runs"]["solve"] if "error" not in x])
+        out.append(f"for comparison, `--marginal` on {pm['round']} ({pm['full_resources']} full resources, "
+                   f"{pm['method']}): {_f(w, ' s')} whole process, `matcher solve` {_f(base, ' s')} — not a target")
     return out
 
 
@@ -193,10 +214,11 @@ def check_problems(r: dict) -> list[str]:
     for s in r["sweeps"]:
         if "error" not in s and any(x["statuses"] != ["optimal"] for x in s["sweep_runs"]):
             out.append(f"sweep {s['label']}: a step not optimal")
-    m = r["marginal"]
-    out += [f"{name}: {x['error']}" for name, rs in m["runs"].items() for x in rs if "error" in x]
-    if not m.get("exact"):
-        out.append("marginal values not all exact")
+    for m in (r["marginal"], r.get("marginal_plain")):
+        if m:
+            out += [f"{m['round']} {name}: {x['error']}" for name, rs in m["runs"].items() for x in rs if "error" in x]
+            if not m.get("exact"):
+                out.append(f"{m['round']}: marginal values not all exact")
     return out
 
 
@@ -204,7 +226,7 @@ def run_mode(a, out_dir: Path) -> int:
     """``benchmarks.run --whatif`` (with ``--check``: the bounded smoke run, nothing written)."""
     with tempfile.TemporaryDirectory(prefix="bench-whatif-") as work:
         if a.check:
-            r = measure_all(1, Path(work), sweeps=CHECK_SWEEPS, marginal_round=CHECK_MARGINAL)
+            r = measure_all(1, Path(work), sweeps=CHECK_SWEEPS, marginal_round=CHECK_MARGINAL, plain_round="S")
         else:
             r = measure_all(max(1, a.repeat), Path(work))
     print("\n".join(section(r) + targets(r)))
