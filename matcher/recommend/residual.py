@@ -249,3 +249,51 @@ def add_item(net: Network, arcs: dict, weight_m: int, quantity: int, backward: b
         out.sent[first] += f
         left -= f
     return out
+
+
+def one_more_unit(net: Network, p: Problem, i: int) -> Added | None:
+    """Exact change of the lexicographic optimum when resource ``i`` (in the network, with
+    ``min_qty <= 1``) gets one more unit: the cheapest cycle ``O -> i ~> O`` through the new
+    unit (one Dijkstra on reduced costs). ``None`` when ``i`` has no potential (unreachable).
+
+    The stored optimum has no negative cycle, so any one the new unit opens passes through
+    its arc ``O -> i``; augmenting one unit along the cheapest such cycle is optimal again
+    (the successive-shortest-path argument). Arcs out of ``i`` whose room the capacity capped
+    gain one unit too; they leave the start node, which Dijkstra allows to be negative. The
+    network is left unchanged."""
+    v = net.res_node(i)
+    if net.pi[v] is None:
+        return None
+    res_locked, need_locked, _ = p.locked_load()
+    hi = p.pair_hi()
+    cap = int(p.cap[i] - res_locked[i])
+    try:
+        for a in net.in_arcs[v]:
+            if a % 2 == 0 and net.pair[a] < 0:  # O -> i
+                net.set_room(a, net.room[a] + 1)
+        for a in net.out_arcs[v]:
+            k = net.pair[a]
+            if a % 2 == 0 and k >= 0:  # i -> need: its room grows where the capacity capped it
+                j = int(p.pair_need[k])
+                left = int(p.qty[j] - need_locked[j])
+                old = min(cap, left, int(hi[k]))
+                new = min(cap + 1, left, min(int(p.cap[i]) + 1, int(p.qty[j])))
+                net.set_room(a, net.room[a] + new - old)
+        D, _, via, _ = _search(net, {v: -net.pi[v]}, backward=False)
+        out = Added({}, {})
+        if D == INF or D >= 0:
+            return out
+        u = 0
+        while u in via:
+            a = via[u]
+            k = net.pair[a]
+            if k >= 0:
+                out.dx[k] = out.dx.get(k, 0) + (1 if a % 2 == 0 else -1)
+            u = net.head[a ^ 1]
+        out.d_value = sum(int(p.weight[p.pair_need[k]]) * d for k, d in out.dx.items())
+        out.d_dist = sum(int(p.pair_dist[k]) * d for k, d in out.dx.items())
+        if out.d_dist - out.d_value * net.M != D:
+            raise SolverFailed("marginal", "the cheapest cycle's cost does not match its pairs (internal error)")
+        return out
+    finally:
+        net.undo()

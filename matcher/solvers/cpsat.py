@@ -160,7 +160,7 @@ def _solve(problem: Problem, options: SolveOptions, hint, t0: float) -> Solution
         add_hints(m, x, np.asarray(hint)[f.index.to_numpy()], poll)
     runner = _Runner(cp_model, m, p, x, options, t0 + options.time_limit_s)
     options.say(f"cpsat: {len(f)} pairs, {len(fy)} project indicators")
-    sol = _run_stages(m, runner, p, x, stages, t0)
+    sol = _run_stages(m, runner, p, x, stages, t0, _proven_start(p, hint))
     if sol.status is Status.UNKNOWN and hint is not None:  # the time limit or a stop came before any result
         return Solution.of(p, Status.FEASIBLE, hint, NAME, bound=p.value_upper_bound(), stop=_stop_reason(runner),
                            message=f"{runner.why()} before CP-SAT found a result; kept the start result")
@@ -333,13 +333,30 @@ def _shortfall_expr(cp_model, m, p: Problem, fy: Pairs, y, targeted: np.ndarray)
     return cp_model.LinearExpr.sum(terms)
 
 
-def _run_stages(m, runner: _Runner, p: Problem, x, stages: list, t0: float) -> Solution:
+def _proven_start(p: Problem, hint) -> np.ndarray | None:
+    """The start quantities when they prove the served value optimal by themselves: feasible and
+    reaching :meth:`Problem.value_upper_bound` (every need served as far as its pairs can carry)."""
+    if hint is None:
+        return None
+    h = np.asarray(hint, dtype=np.int64)
+    if h.size != p.n_pairs or p.objective(h)[0] != p.value_upper_bound() or not p.is_feasible(h):
+        return None
+    return h
+
+
+def _run_stages(m, runner: _Runner, p: Problem, x, stages: list, t0: float, proven=None) -> Solution:
     """Optimize the levels one after the other, each fixed at its optimum before the next;
-    a level not proven ends the solve with ``feasible`` and the best result so far."""
+    a level not proven ends the solve with ``feasible`` and the best result so far. With
+    ``proven`` (a start at the served value's upper bound) the first level needs no search."""
     built = time.perf_counter()
     levels: list[float] = []  # seconds of each stage
     best_x, best_value = None, None
     for k, (name, expr, sense) in enumerate(stages):
+        if k == 0 and proven is not None:
+            best_x, best_value = proven, p.objective(proven)[0]
+            levels.append(0.0)
+            m.add(expr >= best_value)
+            continue
         (m.maximize if sense < 0 else m.minimize)(expr)
         if best_x is not None:
             m.clear_hints()

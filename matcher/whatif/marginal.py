@@ -1,10 +1,15 @@
 """Marginal values in plain words.
 
-*Full resources*: for each resource used to capacity, the round is re-solved
-with one more unit of that resource (targeted re-solve). Only the part of the
-round that the resource touches is re-solved: parts share nothing (see
-:meth:`matcher.problem.Problem.parts`), so the gain of the part is the gain of the round,
-exactly - both levels of the objective (served value, then distance).
+*Full resources*: what one more unit of each resource used to capacity would
+change, exactly on both levels of the objective (served value, then distance).
+Where the resource's part is a plain flow, from the optimal flow's potentials:
+the cheapest cycle through the new unit in the residual network
+(:func:`matcher.recommend.residual.one_more_unit`, one Dijkstra each, no
+re-solve). Elsewhere (side rules: provider limits, minimum lots,
+all-or-nothing needs) by a targeted re-solve with one more unit: only the part
+of the round that the resource touches is re-solved; parts share nothing (see
+:meth:`matcher.problem.Problem.parts`), so the gain of the part is the gain of
+the round.
 
 *Short needs*: for each need not fully served, what would serve it - the full
 resources it can reach (their +1 value above), the nearest resource it misses
@@ -14,13 +19,17 @@ time (and by how many minutes a week), and a provider limit that blocks.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any, Optional
 
 import numpy as np
 
-from ..errors import NotApplicable
+from ..errors import NotApplicable, SolverFailed, VerificationError
 from ..geo import haversine_m
+from ..parallel import local_map, local_pool_allowed
 from ..problem import SolveOptions, Status
+from ..recommend.residual import Network, build_network, one_more_unit
+from ..recommend.state import side_parts
 from ..service import Prepared, RoundResult, build_problem, solve_part
 from ..tables import RoundTables, build_tables
 from ..windows import week_mask
@@ -43,14 +52,84 @@ def resource_gains(result: RoundResult, *, solver: Optional[str] = None, time_li
 
     Each entry: resource index, ``value`` (served-value gain), ``distance_m``
     (total distance change), ``quantity`` (served-quantity gain), ``gains``
-    (needs served more: [(need index, +units)]) and ``exact`` (both solves optimal).
+    (needs served more: [(need index, +units)]), ``exact`` (both solves optimal)
+    and ``method`` (``"flow potentials"`` or ``"re-solve"``).
     """
     prep, sol = result.prepared, result.solution
     name = "cpsat" if (solver or prep.round.params.solver) == "cpsat" else "auto"  # exact solvers only
     if resources is None:
         used = np.bincount(prep.problem.pair_res, weights=sol.x, minlength=prep.tables.n_res).astype(np.int64)
         resources = np.flatnonzero(used >= prep.problem.cap).tolist()
-    return [_gain(result, int(i), name, time_limit_s) for i in resources]
+    net, flow_res = _flow_network(result, resources) if name == "auto" else (None, set())
+    out = {}
+    loads = (prep.problem.res_load(sol.x), prep.problem.need_load(sol.x))
+    for i in resources:
+        e = _flow_gain(result, net, int(i), loads) if int(i) in flow_res else None
+        if e is not None:
+            out[int(i)] = e
+    todo = [int(i) for i in resources if int(i) not in out]
+    # the re-solves are independent and each deterministic: on this machine's cores (forked copies)
+    workers = (os.cpu_count() or 1) if local_pool_allowed() else 1
+    for i, e in zip(todo, local_map(lambda i: _gain(result, i, name, time_limit_s), todo, workers)):
+        out[i] = e
+    return [out[int(i)] for i in resources]
+
+
+def _flow_network(result: RoundResult, resources: list) -> tuple[Optional[Network], set]:
+    """The residual network of the base's plain parts and the full resources it answers for:
+    in a part without side rules, with ``min_qty <= 1`` (so one more unit changes no pair's
+    usability, hence neither the parts nor their rules), no previous plan; the base proven optimal."""
+    prep, sol = result.prepared, result.solution
+    p = prep.problem
+    if sol.status is not Status.OPTIMAL or p.has_previous or not resources:
+        return None, set()
+    side = side_parts(p)
+    side_res = np.zeros(p.cap.size, dtype=bool)
+    side_res[p.pair_res[side]] = True
+    side_res |= (p.binding_groups() | p.target_groups())[p.group]
+    ok = {int(i) for i in resources if not side_res[i] and p.min_qty[i] <= 1}
+    if not ok:
+        return None, set()
+    try:
+        return build_network(p, np.asarray(sol.x, dtype=np.int64), ~side, prep.round.params.max_distance_m), ok
+    except SolverFailed:  # costs too large for exact int64 potentials, or no certificate: re-solve instead
+        return None, set()
+
+
+def _flow_gain(result: RoundResult, net: Network, i: int, loads: tuple) -> Optional[dict[str, Any]]:
+    """One more unit of resource ``i`` in a plain part, from the flow's potentials (no re-solve)."""
+    p = result.prepared.problem
+    added = one_more_unit(net, p, i)
+    if added is None:
+        return None
+    _check_local(p, result.solution.x, added.dx, i, loads)
+    got: dict[int, int] = {}
+    for k, d in added.dx.items():
+        j = int(p.pair_need[k])
+        got[j] = got.get(j, 0) + d
+    return {"resource": i, "value": added.d_value, "distance_m": added.d_dist, "quantity": sum(added.dx.values()),
+            "gains": sorted((j, q) for j, q in got.items() if q > 0), "exact": True, "method": "flow potentials"}
+
+
+def _check_local(p, x: np.ndarray, dx: dict, i: int, loads: tuple[np.ndarray, np.ndarray]) -> None:
+    """The changed pairs keep every rule they touch with one more unit at ``i`` (the base is verified):
+    each pair within its room, each resource and need they touch within its capacity or quantity
+    (``loads``: the base's units per resource and per need)."""
+    k = np.fromiter(dx, dtype=np.int64, count=len(dx))
+    if not k.size:
+        return
+    d = np.fromiter(dx.values(), dtype=np.int64, count=k.size)
+    new = x[k] + d
+    r, n = p.pair_res[k], p.pair_need[k]
+    cap_r = p.cap[r] + (r == i)
+    hi = np.minimum(cap_r, p.qty[n])
+    res, r_at = np.unique(r, return_inverse=True)
+    need, n_at = np.unique(n, return_inverse=True)
+    res_now = loads[0][res] + np.bincount(r_at, weights=d, minlength=res.size).astype(np.int64)
+    need_now = loads[1][need] + np.bincount(n_at, weights=d, minlength=need.size).astype(np.int64)
+    if ((new < 0) | (new > hi) | p.locked[k]).any() or (res_now > p.cap[res] + (res == i)).any() \
+            or (need_now > p.qty[need]).any():
+        raise VerificationError("flow potentials", [f"one more unit at resource {i}: the changed pairs break a rule"])
 
 
 def _gain(result: RoundResult, i: int, name: str, time_limit_s: float) -> dict[str, Any]:
@@ -58,7 +137,7 @@ def _gain(result: RoundResult, i: int, name: str, time_limit_s: float) -> dict[s
     prep, sol = result.prepared, result.solution
     x, p = sol.x, prep.problem
     entry = {"resource": i, "value": 0, "distance_m": 0, "quantity": 0, "gains": [],
-             "exact": sol.status is Status.OPTIMAL}
+             "exact": sol.status is Status.OPTIMAL, "method": "re-solve"}
     more = with_one_more(prep, i)
     label, _ = more.problem.parts()
     mine = label[(more.problem.pair_res == i) & (label >= 0)]
@@ -173,7 +252,9 @@ def marginal_values(result: RoundResult, *, solver: Optional[str] = None, time_l
     res_out = [_resource_entry(names, g) for g in sorted(gains, key=lambda g: (-g["value"], g["distance_m"],
                                                                                 g["resource"]))]
     need_out = [_need_entry(names, o) for o in options]
-    return {"method": "targeted re-solve with capacity + 1 of each full resource (exact)",
+    methods = {g["method"] for g in gains}
+    how = " and ".join(m for m in ("flow potentials", "re-solve") if m in methods) or "none needed"
+    return {"method": f"capacity + 1 of each full resource: {how} (exact)",
             "status": result.document["status"], "resources": res_out, "needs": need_out}
 
 
@@ -192,7 +273,7 @@ def _resource_entry(names: _Names, g: dict) -> dict[str, Any]:
     return {"resource_id": t.res_ids[i], "capacity": int(t.res_cap[i]), "value_of_one_more": g["value"],
             "served_quantity_change": g["quantity"], "distance_change_m": g["distance_m"],
             "needs_gaining": [{"need_id": t.need_ids[j], "quantity": q} for j, q in g["gains"]],
-            "exact": g["exact"], "text": text}
+            "exact": g["exact"], "method": g["method"], "text": text}
 
 
 def _need_sentence(names: _Names, o: dict) -> str:

@@ -32,6 +32,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..candidates import Pairs, pair_keys
+from ..columns import RoundColumns
 from ..errors import FieldIssue
 from ..model import MAX_UNITS, Round
 from ..service import Prepared, RoundResult, build_problem, prepare, solve_prepared
@@ -146,22 +147,41 @@ def carry(prev_pairs: Pairs, prev_x: np.ndarray, pairs: Pairs, n_need: int) -> n
     return out
 
 
+def columns_at(cols: RoundColumns, rnd: Round, spec: SweepSpec, value: float) -> RoundColumns:
+    """The columns of one step's round from the base round's columns ``cols`` (of ``rnd``): the
+    parameters or the one scaled column change, every other column is shared; the step's
+    :class:`Round` is built only when something asks for it."""
+    shell, res, needs = cols.shell, cols.resources, cols.needs
+    if spec.kind in ("distance", "fairness"):
+        shell = round_at(shell, spec, value)  # params only: the shell has no items
+    elif spec.kind == "capacity":
+        res = {**res, "capacity": _scaled_column(res["capacity"], res["category"], spec.category, value)}
+    else:
+        needs = {**needs, "quantity": _scaled_column(needs["quantity"], needs["category"], spec.category, value)}
+    return RoundColumns(shell, cols.providers, res, needs, build=lambda: round_at(rnd, spec, value))
+
+
+def _scaled_column(values: list, categories: list, category: Optional[str], factor: float) -> list:
+    return [scaled(v, factor) if category is None or c == category else v for v, c in zip(values, categories)]
+
+
 class Sweeper:
-    """Prepared rounds of a sweep's steps, built from one set of candidate pairs."""
+    """Prepared rounds of a sweep's steps, built from one set of candidate pairs and one set of columns."""
 
     def __init__(self, rnd: Round, spec: SweepSpec):
         self.round, self.spec = rnd, spec
         widest = round_at(rnd, spec, max(spec.values)) if spec.kind == "distance" else rnd
         self.base = prepare(widest)
+        self.columns = RoundColumns.of_round(rnd)
 
     def prepared(self, value: float) -> Prepared:
-        rnd = round_at(self.round, self.spec, value)
-        tables = build_tables(rnd)
+        cols = columns_at(self.columns, self.round, self.spec, value)
+        tables = build_tables(cols)
         pairs = self.base.pairs
         if self.spec.kind == "distance":
             keep = pairs.locked | (pairs.dist_m <= tables.pair_limit(pairs.res, pairs.need))
             pairs = pairs.take(np.flatnonzero(keep))
-        return Prepared(rnd, tables, pairs, build_problem(tables, pairs), dict(self.base.seconds))
+        return Prepared(cols, tables, pairs, build_problem(tables, pairs), dict(self.base.seconds))
 
 
 def run(rnd: Round, spec: SweepSpec, *, solver: Optional[str] = None, time_limit_s: Optional[float] = None,

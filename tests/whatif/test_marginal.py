@@ -83,8 +83,9 @@ def test_every_re_solve_is_verified(monkeypatch):
     from matcher import service
     from matcher.errors import VerificationError
 
-    base = solve_round(random_round(201, n_res=6, n_need=9), timings=False)
-    assert marginal.resource_gains(base, resources=[0, 1])  # verified and accepted
+    base = solve_round(random_round(201, n_res=6, n_need=9, side_rules=True), timings=False)
+    gains = marginal.resource_gains(base, resources=list(range(base.prepared.tables.n_res)))
+    assert any(g["method"] == "re-solve" for g in gains)  # verified and accepted
     monkeypatch.setattr(service, "verify", lambda *args, **kwargs: ["planted violation"])
     with pytest.raises(VerificationError, match="planted violation"):
         marginal.resource_gains(base, resources=list(range(base.prepared.tables.n_res)))

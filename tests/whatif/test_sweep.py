@@ -39,6 +39,12 @@ def same_as_full(rnd, spec, solver=None):
             assert np.array_equal(getattr(full_prep.pairs, a), getattr(fast_prep.pairs, a)), (value, a)
         full = solve_prepared(full_prep, solver=solver, timings=False)
         assert row == sweep.row_of(spec, value, full), value
+        # the step's columns (derived from the base's) give the same tables and round digest as a full prepare
+        assert fast_prep.digest() == full_prep.digest(), value
+        for name in ("res_cap", "need_qty", "need_weight", "res_max_dist", "need_max_dist"):
+            assert np.array_equal(getattr(fast_prep.tables, name), getattr(full_prep.tables, name)), (value, name)
+        assert fast_prep.tables.max_distance_m == full_prep.tables.max_distance_m
+        assert fast_prep.round == sweep.round_at(rnd, spec, value)
     return rows
 
 
