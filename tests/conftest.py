@@ -72,6 +72,7 @@ SLOW_MODULES = {
     "tests/core/test_bulkcheck.py",        # the columnar and per-item paths on generated rounds
     "tests/core/test_recommend.py",        # 1,000 new needs against full re-solves
     "tests/api/test_whatif_budget.py",     # heavy what-if requests run to their budget
+    "tests/whatif/test_marginal_flow.py",  # flow marginal values against a full re-solve per resource
 }
 SLOW_TESTS = {
     "tests/lists_report/test_report.py::test_report_draws_in_headless_chromium_offline",
