@@ -86,7 +86,7 @@ def warm_solvers() -> float:
 
 @dataclass
 class WorkerSettings:
-    poll_s: float = 0.05
+    poll_s: float = 0.02
     lease_s: float = 30.0
     heartbeat_s: float = 2.0
     max_attempts: int = 2

@@ -34,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "SOLVER_WORKERS": 0,         # solver threads (0 = all cores)
     "METRICS_TOKEN": "",         # bearer token of GET /metrics (unset: /metrics answers 403)
     "RUN_WORKER": False,         # also run a background worker thread in this process (matcher serve)
-    "POLL_S": 0.05,              # worker: idle polling interval, one read (a round queued in-process wakes it at once)
+    "POLL_S": 0.02,              # worker: idle polling interval, one read (a round queued in-process wakes it at once)
     "LEASE_S": 30.0,             # worker: a running round whose lease is older is taken back
     "HEARTBEAT_S": 2.0,          # worker: lease renewal and cancel check interval
     "MAX_ATTEMPTS": 2,           # worker: a round whose worker died this often ends failed
