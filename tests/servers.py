@@ -1,5 +1,5 @@
 """A real `matcher serve` process on loopback, for the tests that need one (API server tests, the console's
-browser test): ``env_for`` (a clean MATCHER_* environment) and :class:`Server`."""
+browser test): ``env_for`` (a clean MATCHER_* environment), :class:`Server` and ``stop_process``."""
 from __future__ import annotations
 
 import os
@@ -11,6 +11,16 @@ import time
 from pathlib import Path
 
 MATCHER = str(Path(sys.executable).with_name("matcher"))
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL if ``proc`` has not ended within ``timeout`` seconds."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def env_for(db_url: str, **extra) -> dict:
@@ -41,10 +51,5 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, 20)
         self.log.close()

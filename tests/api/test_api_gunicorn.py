@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from servers import stop_process
 from test_api_server import env_for, token
 
 ROOT = Path(__file__).parents[2]
@@ -54,12 +55,7 @@ def running_gunicorn(tmp_path: Path, db_url: str, workers: int = 2, **settings):
                 time.sleep(0.2)
         yield base, port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 

@@ -140,23 +140,20 @@ def test_queued_round_wakes_the_worker_thread(app, client, db, auth, sample_roun
 
 @pytest.mark.slow
 def test_separate_worker_process_picks_up_within_its_short_poll(tmp_path, sample_round):
-    """issue 14 across processes (gunicorn + `matcher worker` on SQLite): the default 50 ms poll, one read each."""
-    import os
+    """issue 14 across processes (gunicorn + `matcher worker` on SQLite): the default short poll, one read each."""
     import subprocess
-    import sys
     from pathlib import Path
 
     from apihelpers import wait_for
+    from servers import MATCHER, env_for, stop_process
     from matcher.web import create_app
 
     db_url = f"sqlite:///{tmp_path / 'poll.sqlite'}"
     app = create_app({"DATABASE_URL": db_url})
     c = app.test_client()
     auth = {"Authorization": f"Bearer {repo.create_token(app.extensions['matcher_db'], 'poll')}"}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_")}
-    env.update({"MATCHER_DATABASE_URL": db_url, "MATCHER_SOLVER_WORKERS": "1"})
     log = open(tmp_path / "worker.log", "w+")
-    worker = subprocess.Popen([str(Path(sys.executable).with_name("matcher")), "worker"], env=env, stdout=log,
+    worker = subprocess.Popen([MATCHER, "worker"], env=env_for(db_url), stdout=log,
                               stderr=subprocess.STDOUT)
     try:
         assert wait_for(lambda: "polling" in Path(log.name).read_text(), 60), Path(log.name).read_text()
@@ -170,7 +167,6 @@ def test_separate_worker_process_picks_up_within_its_short_poll(tmp_path, sample
             waits.append(got["timings"]["queued_seconds"])
         assert statistics.median(waits) < 0.1, waits
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop_process(worker)
         log.close()
         app.extensions["matcher_db"].dispose()

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from apihelpers import slow_round, verify_output, wait_for
-from test_api_server import MATCHER, env_for
+from servers import MATCHER, env_for, stop_process
 
 pytestmark = pytest.mark.slow
 CANCEL_WITHIN_S = 1.0
@@ -41,12 +41,7 @@ def service(tmp_path_factory):
     worker = subprocess.Popen([MATCHER, "worker"], env=env_for(db_url, POLL_S=0.05), stdout=log,
                               stderr=subprocess.STDOUT)
     yield app, auth, tmp / "worker.log"
-    worker.terminate()
-    try:
-        worker.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    stop_process(worker, 60)
     log.close()
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from test_api_gunicorn import running_gunicorn
-from test_api_server import MATCHER, env_for, http as call, token
+from servers import MATCHER, env_for, stop_process
+from test_api_server import http as call, token
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).parents[2]
@@ -96,8 +97,7 @@ def test_a_stream_follows_a_real_worker_to_the_end(served):
                 break
         assert "event: end" in texts[-1], texts
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+        stop_process(worker, 60)
         log.close()
     final = call("GET", f"{base}/api/v1/rounds/{body['id']}", tok)[1]
     assert final["status"] == "optimal" and final["progress"] is None
