@@ -43,6 +43,7 @@ import gc
 import json
 import os
 import resource
+import statistics
 import time
 from pathlib import Path
 from collections.abc import Callable
@@ -228,6 +229,11 @@ def cpu_now() -> float:
 def load_average() -> list[float]:
     """The 1, 5 and 15 minute load averages, rounded."""
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def spread(xs: list[float]) -> dict | None:
+    """Median, minimum and maximum of ``xs`` (None when empty)."""
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)} if xs else None
 
 
 def timed(fn: Callable[[], dict]) -> dict:

@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import statistics
 import time
 from pathlib import Path
 
 from . import generate
-from .contenders import load_average
+from .contenders import load_average, spread
 
 HERE = Path(__file__).resolve().parent
 MODES = ("plain", "maxmin", "leximin")
@@ -54,10 +53,6 @@ def run_once(doc: dict) -> dict:
                    **{k: getattr(stats, k) for k in ("fairness_method", "fairness_checks", "fairness_stages")
                       if getattr(stats, k) is not None})
     return row
-
-
-def spread(xs: list[float]) -> dict:
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
 
 
 def measure(doc: dict, repeat: int, ratio: float, time_limit: float, say=print) -> dict:

@@ -41,7 +41,6 @@ import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .contenders import load_average
+from .contenders import load_average, spread
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -304,20 +303,16 @@ def in_process(rounds: dict[str, bytes], repeat: int) -> dict:
     return summarize_in_process(runs, repeat)
 
 
-def _spread(xs: list[float]) -> dict | None:
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)} if xs else None
-
-
 def summarize_in_process(runs: dict, repeat: int) -> dict:
     batches = [sum(r["a"][i] for r in runs.values()) / sum(r["b"][i] for r in runs.values()) for i in range(repeat)]
     per = {}
     for name, r in runs.items():
-        per[name] = {"solve_round_ms": _spread([x * 1000 for x in r["a"]]),
-                     "bare_ms": _spread([x * 1000 for x in r["b"]]),
-                     "ratio": _spread([a / b for a, b in zip(r["a"], r["b"]) if b > 0]),
-                     "cpsat_share_of_bare": _spread([c / b for c, b in zip(r["cpsat"], r["b"]) if b > 0])}
+        per[name] = {"solve_round_ms": spread([x * 1000 for x in r["a"]]),
+                     "bare_ms": spread([x * 1000 for x in r["b"]]),
+                     "ratio": spread([a / b for a, b in zip(r["a"], r["b"]) if b > 0]),
+                     "cpsat_share_of_bare": spread([c / b for c, b in zip(r["cpsat"], r["b"]) if b > 0])}
     total_b = sum(sum(r["b"]) for r in runs.values())
-    return {"batch_ratio": _spread(batches), "per_round": per, "repeat": repeat,
+    return {"batch_ratio": spread(batches), "per_round": per, "repeat": repeat,
             "cpsat_share_of_bare": sum(sum(r["cpsat"]) for r in runs.values()) / total_b if total_b else None}
 
 

@@ -33,7 +33,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.generate import generate
+from benchmarks.latency import free_port
 from matcher.recommend import RecommendState, recommend
 from matcher.service import solve_round
 
@@ -112,12 +112,6 @@ def in_process(doc: dict, base, a) -> None:
     report("recommend", calls, resolves)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Client:
     """One HTTP/1.1 connection to the service, kept open between calls where the server allows it
     (gunicorn: keep-alive; matcher serve answers HTTP/1.0 and closes, so each call connects anew)."""
@@ -144,7 +138,7 @@ class Client:
 
 def start_server(kind: str, db_url: str, log) -> tuple[subprocess.Popen, str]:
     """The service in its own process on a free loopback port; returns (process, base URL) once it answers."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_")}
     env.update(MATCHER_DATABASE_URL=db_url, MATCHER_SYNC_MAX_PAIRS="100000000", MATCHER_SYNC_MAX_BODY_KB="1000000",
                MATCHER_SYNC_BUDGET_S="3600", MATCHER_MAX_BODY_MB="256", PYTHONPATH=str(ROOT))

@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from pathlib import Path
 
 from . import generate, latency
 from . import whatif as whatif_bench
-from .contenders import BASELINES, load_average
+from .contenders import BASELINES, load_average, spread
 import contextlib
 
 HERE = Path(__file__).resolve().parent
@@ -224,7 +223,7 @@ def cold_section(r: dict) -> list[str]:
          "| command | wall s | CPU s | wall x bare | CPU x bare |", "|---|---:|---:|---:|---:|"]
     for name, rs in r["runs"].items():
         ok = [x for x in rs if "error" not in x]
-        L.append(f"| {name} | {_f(_spread([x['wall_seconds'] for x in ok]))} | {_f(_spread([x['cpu_seconds'] for x in ok]))} | "
+        L.append(f"| {name} | {_f(spread([x['wall_seconds'] for x in ok]))} | {_f(spread([x['cpu_seconds'] for x in ok]))} | "
                  f"{_f(_ratios(rs, base, 'wall_seconds', 'wall_seconds'), 'x')} | "
                  f"{_f(_ratios(rs, base, 'cpu_seconds', 'cpu_seconds'), 'x')} |")
     return L + ["", f"load average (1, 5, 15 min) before {r['load_before']}, after {r['load_after']}", ""]
@@ -244,15 +243,11 @@ def cold_targets(r: dict) -> list[str]:
 
 # ---------------------------------------------------------------- summaries
 
-def _spread(xs: list[float]) -> dict | None:
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)} if xs else None
-
-
 def _ratios(num: list[dict], den: list[dict], key_num: str, key_den: str) -> dict | None:
     """Median and range of the per-round ratios ``num[i] / den[i]`` (rounds where both ran)."""
     xs = [n[key_num] / d[key_den] for n, d in zip(num, den)
           if "error" not in n and "error" not in d and n.get(key_num) and d.get(key_den)]
-    return _spread(xs)
+    return spread(xs)
 
 
 def _obj(run: dict) -> tuple:
@@ -266,7 +261,7 @@ def summarize_basis(basis: dict) -> dict:
     out = {}
     for name, rs in runs.items():
         ok = [r for r in rs if "error" not in r]
-        s = {"wall": _spread([r["wall_seconds"] for r in ok]), "cpu": _spread([r["cpu_seconds"] for r in ok]),
+        s = {"wall": spread([r["wall_seconds"] for r in ok]), "cpu": spread([r["cpu_seconds"] for r in ok]),
              "runs": len(rs), "status": (rs[-1].get("error") or rs[-1].get("status")) if rs else "not run",
              "objective": _obj(rs[0]) if rs else (None, None), "feasible": all(r.get("feasible", True) for r in ok),
              "same_result_every_run": len({_obj(r) for r in ok}) <= 1,

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from . import generate
-from .contenders import cpu_now, load_average
+from .contenders import cpu_now, load_average, spread
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -84,13 +84,9 @@ def sweep_pairs(round_path: Path, spec_text: str, repeat: int) -> dict:
     return out
 
 
-def _spread(xs: list[float]) -> dict | None:
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)} if xs else None
-
-
 def ratios(a: list[dict], b: list[dict], key: str) -> dict | None:
     """Median and range of the per-round ratios ``a[i][key] / b[i][key]``."""
-    return _spread([x[key] / y[key] for x, y in zip(a, b) if y.get(key)])
+    return spread([x[key] / y[key] for x, y in zip(a, b) if y.get(key)])
 
 
 def marginal_runs(round_path: Path, repeat: int, work: Path, say=print) -> dict:
@@ -157,8 +153,8 @@ def section(r: dict) -> list[str]:
             L.append(f"| {s['label']} | error: {s['error'][-120:]} | | | | | | |")
             continue
         L.append(f"| {s['label']} | `{s['sweep']}` | {s['steps']} | "
-                 f"{_f(_spread([x['wall_seconds'] for x in s['sweep_runs']]))} | "
-                 f"{_f(_spread([x['wall_seconds'] for x in s['solve_runs']]))} | "
+                 f"{_f(spread([x['wall_seconds'] for x in s['sweep_runs']]))} | "
+                 f"{_f(spread([x['wall_seconds'] for x in s['solve_runs']]))} | "
                  f"{_f(ratios(s['sweep_runs'], s['solve_runs'], 'wall_seconds'), 'x')} | "
                  f"{_f(ratios(s['sweep_runs'], s['solve_runs'], 'cpu_seconds'), 'x')} | "
                  f"{s['load_before']} -> {s['load_after']} |")
@@ -174,8 +170,8 @@ def _marginal_table(m: dict) -> list[str]:
          "| command | wall s | CPU s |", "|---|---:|---:|"]
     for name, rs in m["runs"].items():
         ok = [x for x in rs if "error" not in x]
-        L.append(f"| {name} | {_f(_spread([x['wall_seconds'] for x in ok]))} | "
-                 f"{_f(_spread([x['cpu_seconds'] for x in ok]))} |")
+        L.append(f"| {name} | {_f(spread([x['wall_seconds'] for x in ok]))} | "
+                 f"{_f(spread([x['cpu_seconds'] for x in ok]))} |")
     return L + ["", f"load average (1, 5, 15 min) before {m['load_before']}, after {m['load_after']}", ""]
 
 
@@ -195,14 +191,14 @@ def targets(r: dict) -> list[str]:
     if ok:
         med = statistics.median(ok)
         out.append(f"`matcher whatif {m['round']} --marginal` <= {MARGINAL_TARGET_S:g} s (whole process, wall): "
-                   f"measured {_f(_spread(ok), ' s')} (load average {m['load_before']} -> {m['load_after']}): "
+                   f"measured {_f(spread(ok), ' s')} (load average {m['load_before']} -> {m['load_after']}): "
                    + ("met" if med <= MARGINAL_TARGET_S else "NOT met"))
     else:
         out.append(f"`--marginal` on {m['round']}: failed ({m['runs']['whatif --marginal'][-1].get('error')})")
     pm = r.get("marginal_plain")
     if pm:
-        w = _spread([x["wall_seconds"] for x in pm["runs"]["whatif --marginal"] if "error" not in x])
-        base = _spread([x["wall_seconds"] for x in pm["runs"]["solve"] if "error" not in x])
+        w = spread([x["wall_seconds"] for x in pm["runs"]["whatif --marginal"] if "error" not in x])
+        base = spread([x["wall_seconds"] for x in pm["runs"]["solve"] if "error" not in x])
         out.append(f"for comparison, `--marginal` on {pm['round']} ({pm['full_resources']} full resources, "
                    f"{pm['method']}): {_f(w, ' s')} whole process, `matcher solve` {_f(base, ' s')} — not a target")
     return out
