@@ -188,13 +188,9 @@ class Added:
     d_dist: int = 0
 
 
-def _search(net: Network, starts: dict, backward: bool, limit: float = INF):
+def _search(net: Network, starts: dict, backward: bool):
     """Dijkstra on reduced costs from ``starts`` (node -> label) to ``O``; backwards over
-    in-arcs (new need) or forwards over out-arcs (new resource). Returns (D, labels, via, done).
-
-    Labels leave the heap in non-decreasing order (reduced costs are >= 0), so once the
-    smallest one reaches ``limit`` the distance to ``O`` cannot be below it: the search
-    stops there and answers ``INF`` (the callers only want a path shorter than ``limit``)."""
+    in-arcs (new need) or forwards over out-arcs (new resource). Returns (D, labels, via)."""
     label, via, done = dict(starts), {}, set()
     heap = [(b, v) for v, b in starts.items()]
     heapq.heapify(heap)
@@ -203,8 +199,6 @@ def _search(net: Network, starts: dict, backward: bool, limit: float = INF):
         b, v = heapq.heappop(heap)
         if v in done or b > label[v]:
             continue
-        if b >= limit:
-            return INF, label, via, done
         done.add(v)
         if v == 0:
             return b, label, via, done
@@ -233,7 +227,7 @@ def add_item(net: Network, arcs: dict, weight_m: int, quantity: int, backward: b
                   if cap - out.sent[v] > 0 and net.pi[v] is not None}
         if not starts:
             break
-        D, label, via, done = _search(net, starts, backward, limit=weight_m if backward else 0)
+        D, label, via, done = _search(net, starts, backward)
         cycle = D - weight_m if backward else D
         if D == INF or cycle >= 0:
             break
@@ -285,7 +279,7 @@ def one_more_unit(net: Network, p: Problem, i: int) -> Added | None:
                 old = min(cap, left, int(hi[k]))
                 new = min(cap + 1, left, min(int(p.cap[i]) + 1, int(p.qty[j])))
                 net.set_room(a, net.room[a] + new - old)
-        D, _, via, _ = _search(net, {v: -net.pi[v]}, backward=False, limit=0)
+        D, _, via, _ = _search(net, {v: -net.pi[v]}, backward=False)
         out = Added({}, {})
         if D == INF or D >= 0:
             return out
