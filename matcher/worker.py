@@ -199,7 +199,7 @@ class Worker:
 
 
 CANCEL_POLL_S = 0.1  # a running round's cancel flag is read this often (one read by primary key)
-PROGRESS_EVERY_S = 0.5  # and its progress written at most this often, when it changed
+PROGRESS_EVERY_S = 0.5  # and its progress written at most this often, when it changed (a new stage: at once)
 FINISHING = ("verifying", "output")  # the stages after the solve (see matcher.service.solve_prepared)
 
 
@@ -208,7 +208,8 @@ class Attempt:
 
     A thread (:meth:`watch`) renews the lease every heartbeat, reads the cancel
     flag every ``CANCEL_POLL_S`` and writes the progress figures the solver
-    reports (:meth:`note`) at most every ``PROGRESS_EVERY_S``. A cancel stops
+    reports (:meth:`note`) at most every ``PROGRESS_EVERY_S``; a new stage is
+    written on the next tick, so even a short stage shows. A cancel stops
     the solve through :meth:`should_stop`; the round turns ``cancelled`` as soon
     as no solver runs any more (at once while the round is being prepared or its
     result checked, else when the solve stage returns), and its best result is
@@ -221,6 +222,7 @@ class Attempt:
         self.lock = threading.Lock()
         self.figures: dict = {"stage": "preparing"}
         self.dirty, self.written, self.marked, self.cancel_seen = True, 0.0, False, 0.0
+        self.new_stage = True  # the stage changed since the last write: written without waiting
         self.phase = "preparing"  # preparing | solving | finishing
 
     def should_stop(self) -> bool:
@@ -229,6 +231,8 @@ class Attempt:
     def note(self, **fields) -> None:
         """The solver's progress (``SolveOptions.on_progress``): kept here, written by the watcher."""
         with self.lock:
+            if "stage" in fields and fields["stage"] != self.figures.get("stage"):
+                self.new_stage = True
             self.figures.update(fields)
             self.dirty = True
         if fields.get("stage") in FINISHING and self.phase == "solving":
@@ -273,9 +277,9 @@ class Attempt:
 
     def write_progress(self) -> None:
         with self.lock:
-            if not self.dirty or time.monotonic() - self.written < PROGRESS_EVERY_S:
+            if not self.dirty or (not self.new_stage and time.monotonic() - self.written < PROGRESS_EVERY_S):
                 return
-            figures, self.dirty, self.written = dict(self.figures), False, time.monotonic()
+            figures, self.dirty, self.new_stage, self.written = dict(self.figures), False, False, time.monotonic()
         repo.set_progress(self.db, self.job.id, self.worker.id, figures)
 
 
