@@ -80,6 +80,15 @@ SLOW_TESTS = {
 }
 
 
+def pytest_ignore_collect(collection_path, config):
+    """The quick tier (`-m "not slow"`) does not even import the slow modules: collecting the
+    schemathesis module alone builds hypothesis strategies for every operation (over 10 s)."""
+    if config.getoption("markexpr", "").strip() != "not slow":
+        return None
+    rel = collection_path.resolve().relative_to(Path(__file__).resolve().parent.parent).as_posix()
+    return True if rel in SLOW_MODULES else None
+
+
 def pytest_collection_modifyitems(config, items):
     root = Path(__file__).resolve().parent.parent
     for item in items:
