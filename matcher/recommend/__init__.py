@@ -78,7 +78,7 @@ def _lower_bounds(state: RecommendState, it: NewItem, usable: np.ndarray, room: 
     out = []
     for pos in usable.tolist():
         i = int(it.pairs.res[pos])
-        pi = net.pi[net.res_node(i)]
+        pi = net.pi_of(net.res_node(i))
         if state.side_res[i] or p.min_qty[i] > 1 or pi is None:
             out.append(-np.inf)
             continue

@@ -7,7 +7,8 @@ is free): ``O -> resource`` (room = capacity left after locks, cost 0),
 = metres), ``need -> O`` (room = quantity left after locks, cost
 ``-weight * M``). Every arc has its reverse (room = its flow, cost negated).
 ``M`` is one more than twice any total distance a flow change can have, so a
-cost compares (value, distance) lexicographically in one Python integer.
+cost compares (value, distance) lexicographically in one int64 (a round whose
+costs times the node count reach 2^61 is refused, so no sum can overflow).
 
 Potentials ``pi`` are shortest distances from ``O`` in the residual network
 of the stored optimum (Bellman-Ford once per round); the optimum has no
@@ -23,10 +24,11 @@ stopping at the first non-negative one gives exactly the lexicographic optimum
 of the round plus the need. A new resource is the mirror image (forward
 Dijkstra from its candidate needs to ``O``). Each augmenting path is a
 displacement chain. Every call undoes its changes: the network is shared.
+The searches and augmentations run compiled (``kernel.py``, numba) on the
+network's arrays.
 """
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,27 +36,45 @@ import numpy as np
 from ..errors import SolverFailed
 from ..problem import Problem
 
-INF = float("inf")
 _EXACT_INT = 1 << 61  # |cost| * nodes below this: every distance and sum fits in int64
-_UNREACHED = 1 << 62
+_UNREACHED = 1 << 62  # = kernel.UNREACHED: no potential
 
 
 @dataclass
 class Network:
-    """Residual arcs in pairs (``a`` and ``a ^ 1`` are reverses); node 0 is ``O``,
-    resources are ``1..R``, needs ``R+1..R+N``."""
+    """Residual arcs in pairs (``a`` and ``a ^ 1`` are reverses) as int64 arrays; node 0 is ``O``,
+    resources are ``1..R``, needs ``R+1..R+N``. ``in_ptr``/``in_arc`` and ``out_ptr``/``out_arc``
+    list the arcs entering and leaving each node (CSR, in arc order). ``pi``: potentials,
+    ``_UNREACHED`` where a node is unreachable from ``O`` (see :meth:`pi_of`). Changes made
+    through :meth:`set_room` and the kernel are journalled; :meth:`undo` takes them all back."""
 
     n_res: int
-    head: list
-    cost: list
-    room: list
-    pair: list  # pair index of a pair arc (forward and reverse), -1 otherwise
-    out_arcs: list  # arc indices leaving each node
-    in_arcs: list  # arc indices entering each node
-    pi: list  # potentials (Python ints); None = unreachable from O
+    head: np.ndarray
+    cost: np.ndarray
+    room: np.ndarray
+    pair: np.ndarray  # pair index of a pair arc (forward and reverse), -1 otherwise
+    in_ptr: np.ndarray
+    in_arc: np.ndarray
+    out_ptr: np.ndarray
+    out_arc: np.ndarray
+    pi: np.ndarray
     M: int
-    journal_room: dict = field(default_factory=dict)
-    journal_pi: dict = field(default_factory=dict)
+    journal: list = field(default_factory=list)  # (array, log, length) chunks, oldest first
+
+    @classmethod
+    def from_arcs(cls, n_res: int, n_nodes: int, head, cost, room, pair, M: int) -> Network:
+        """A network of the given arcs (pairs of reverses), its adjacency built, no potentials yet."""
+        head = np.asarray(head, dtype=np.int64)
+        tail = head[np.arange(head.size) ^ 1]
+        in_ptr, in_arc = _csr(head, n_nodes)
+        out_ptr, out_arc = _csr(tail, n_nodes)
+        return cls(n_res, head, np.asarray(cost, dtype=np.int64), np.asarray(room, dtype=np.int64),
+                   np.asarray(pair, dtype=np.int64), in_ptr, in_arc, out_ptr, out_arc,
+                   np.full(n_nodes, _UNREACHED, dtype=np.int64), M)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.pi.size)
 
     def res_node(self, i: int) -> int:
         return 1 + i
@@ -62,21 +82,32 @@ class Network:
     def need_node(self, j: int) -> int:
         return 1 + self.n_res + j
 
+    def pi_of(self, v: int) -> int | None:
+        """The potential of node ``v`` as a Python int, None when unreachable from ``O``."""
+        d = int(self.pi[v])
+        return None if d == _UNREACHED else d
+
+    def arcs_of(self, v: int, backward: bool) -> np.ndarray:
+        """The arcs entering (``backward``) or leaving node ``v``."""
+        ptr, adj = (self.in_ptr, self.in_arc) if backward else (self.out_ptr, self.out_arc)
+        return adj[ptr[v]:ptr[v + 1]]
+
     def set_room(self, a: int, value: int) -> None:
-        self.journal_room.setdefault(a, self.room[a])
+        self.journal.append((self.room, np.array([a, self.room[a]], dtype=np.int64), 1))
         self.room[a] = value
 
-    def set_pi(self, v: int, value: int) -> None:
-        self.journal_pi.setdefault(v, self.pi[v])
-        self.pi[v] = value
-
     def undo(self) -> None:
-        for a, value in self.journal_room.items():
-            self.room[a] = value
-        for v, value in self.journal_pi.items():
-            self.pi[v] = value
-        self.journal_room.clear()
-        self.journal_pi.clear()
+        from .kernel import restore
+
+        for values, log, n in reversed(self.journal):
+            restore(values, log, n)
+        self.journal.clear()
+
+
+def _csr(node_of_arc: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(node_of_arc, kind="stable").astype(np.int64)
+    ptr = np.searchsorted(node_of_arc[order], np.arange(n_nodes + 1)).astype(np.int64)
+    return ptr, order
 
 
 def scale_for(p: Problem, plain: np.ndarray, max_distance_m: float) -> int:
@@ -94,63 +125,59 @@ def build_network(p: Problem, x: np.ndarray, plain: np.ndarray, max_distance_m: 
     free = plain & ~p.locked & (p.pair_hi() > 0)
     idx = np.flatnonzero(free)
     M = scale_for(p, free, max_distance_m)
+    n_nodes = 1 + R + N
+    top = max([M * int(p.weight.max()) if N else 0] + ([int(p.pair_dist[idx].max())] if idx.size else []))
+    if top * n_nodes >= _EXACT_INT:
+        raise SolverFailed("recommend", "the scaled costs of this round are too large for exact potentials")
+    x = np.asarray(x, dtype=np.int64)
     res_used = np.bincount(p.pair_res[idx], weights=x[idx], minlength=R).astype(np.int64)
     need_got = np.bincount(p.pair_need[idx], weights=x[idx], minlength=N).astype(np.int64)
-    pr, pn = p.pair_res[idx], p.pair_need[idx]
+    pr, pn = p.pair_res[idx].astype(np.int64), p.pair_need[idx].astype(np.int64)
     pair_hi = np.minimum(np.minimum((p.cap - res_locked)[pr], (p.qty - need_locked)[pn]), p.pair_hi()[idx])
-    used_res, used_need = np.arange(R), np.arange(N)  # every node: an idle resource is a start too
-    tails = np.concatenate([np.zeros(used_res.size, dtype=np.int64), 1 + pr.astype(np.int64),
-                            1 + R + used_need.astype(np.int64)])
-    heads = np.concatenate([1 + used_res.astype(np.int64), 1 + R + pn.astype(np.int64),
-                            np.zeros(used_need.size, dtype=np.int64)])
-    caps = np.concatenate([(p.cap - res_locked)[used_res], pair_hi, (p.qty - need_locked)[used_need]])
-    flows = np.concatenate([res_used[used_res], x[idx], need_got[used_need]])
-    costs = [0] * used_res.size + p.pair_dist[idx].tolist() + [-int(w) * M for w in p.weight[used_need].tolist()]
-    pairs = [-1] * used_res.size + idx.tolist() + [-1] * used_need.size
-    n_nodes = 1 + R + N
-    head, cost, room, pair = [], [], [], []
-    out_arcs = [[] for _ in range(n_nodes)]
-    in_arcs = [[] for _ in range(n_nodes)]
-    for t, h, c, cp, f, pi_ in zip(tails.tolist(), heads.tolist(), costs, caps.tolist(), flows.tolist(), pairs):
-        a = len(head)
-        head += [h, t]
-        cost += [c, -c]
-        room += [cp - f, f]
-        pair += [pi_, pi_]
-        out_arcs[t].append(a)
-        in_arcs[h].append(a)
-        out_arcs[h].append(a + 1)
-        in_arcs[t].append(a + 1)
-    net = Network(R, head, cost, room, pair, out_arcs, in_arcs, [None] * n_nodes, M)
+    res_all, need_all = np.arange(R, dtype=np.int64), np.arange(N, dtype=np.int64)  # an idle resource starts too
+    tails = np.concatenate([np.zeros(R, dtype=np.int64), 1 + pr, 1 + R + need_all])
+    heads = np.concatenate([1 + res_all, 1 + R + pn, np.zeros(N, dtype=np.int64)])
+    caps = np.concatenate([p.cap - res_locked, pair_hi, p.qty - need_locked]).astype(np.int64)
+    flows = np.concatenate([res_used, x[idx], need_got])
+    costs = np.concatenate([np.zeros(R, dtype=np.int64), p.pair_dist[idx].astype(np.int64),
+                            -p.weight.astype(np.int64) * np.int64(M)])
+    pairs = np.concatenate([np.full(R, -1, dtype=np.int64), idx.astype(np.int64), np.full(N, -1, dtype=np.int64)])
+    net = Network.from_arcs(R, n_nodes, _interleave(heads, tails), _interleave(costs, -costs),
+                            _interleave(caps - flows, flows), _interleave(pairs, pairs), M)
     net.pi = potentials(net, n_nodes)
     return net
 
 
-def potentials(net: Network, n_nodes: int) -> list:
-    """Shortest distances from ``O`` on the residual arcs, checked exactly (reduced costs >= 0).
+def _interleave(forward: np.ndarray, reverse: np.ndarray) -> np.ndarray:
+    """Arc ``2i`` from ``forward[i]``, arc ``2i + 1`` (its reverse) from ``reverse[i]``."""
+    out = np.empty(2 * forward.size, dtype=np.int64)
+    out[0::2], out[1::2] = forward, reverse
+    return out
+
+
+def potentials(net: Network, n_nodes: int) -> np.ndarray:
+    """Shortest distances from ``O`` on the residual arcs (``_UNREACHED`` where none), checked
+    exactly (reduced costs >= 0).
 
     Label-correcting rounds in exact int64 arithmetic, vectorised: each round relaxes the arcs
     out of the nodes whose distance fell in the round before (Bellman-Ford's bound: a distance
     still falling after ``n_nodes`` rounds means a negative cycle, i.e. the stored result is
     not optimal). Rounds are as many as the longest shortest path has arcs, not ``n_nodes``.
     """
-    room = np.asarray(net.room, dtype=np.int64)
-    arcs = np.flatnonzero(room > 0)
+    arcs = np.flatnonzero(net.room > 0)
+    dist = np.full(n_nodes, _UNREACHED, dtype=np.int64)
+    dist[0] = 0
     if arcs.size == 0:
-        return [0] + [None] * (n_nodes - 1)
-    head = np.asarray(net.head, dtype=np.int64)
-    tails, heads = head[arcs ^ 1], head[arcs]
-    costs = np.asarray(net.cost, dtype=object)[arcs]
-    if max(abs(int(c)) for c in (costs.max(), costs.min())) * n_nodes >= _EXACT_INT:
+        return dist
+    tails, heads, costs = net.head[arcs ^ 1], net.head[arcs], net.cost[arcs]
+    if max(abs(int(costs.max())), abs(int(costs.min()))) * n_nodes >= _EXACT_INT:
         raise SolverFailed("recommend", "the scaled costs of this round are too large for exact potentials")
-    costs = costs.astype(np.int64)
     dist = _label_correcting(tails, heads, costs, n_nodes)
     reached = dist < _UNREACHED
-    pi = [int(d) if r else None for d, r in zip(dist.tolist(), reached.tolist())]
     t_ok = reached[tails]
     if (t_ok & (~reached[heads] | (costs + dist[tails] - dist[heads] < 0))).any():
         raise SolverFailed("recommend", "the stored result is not optimal (negative reduced cost)")
-    return pi
+    return dist
 
 
 def _label_correcting(tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, n_nodes: int) -> np.ndarray:
@@ -188,66 +215,49 @@ class Added:
     d_dist: int = 0
 
 
-def _search(net: Network, starts: dict, backward: bool):
-    """Dijkstra on reduced costs from ``starts`` (node -> label) to ``O``; backwards over
-    in-arcs (new need) or forwards over out-arcs (new resource). Returns (D, labels, via)."""
-    label, via, done = dict(starts), {}, set()
-    heap = [(b, v) for v, b in starts.items()]
-    heapq.heapify(heap)
-    pi, room, head, cost = net.pi, net.room, net.head, net.cost
-    while heap:
-        b, v = heapq.heappop(heap)
-        if v in done or b > label[v]:
-            continue
-        done.add(v)
-        if v == 0:
-            return b, label, via, done
-        for a in (net.in_arcs[v] if backward else net.out_arcs[v]):
-            if room[a] <= 0:
-                continue
-            u = head[a ^ 1] if backward else head[a]
-            if pi[u] is None or u in done:
-                continue
-            reduced = cost[a] + (pi[u] - pi[v] if backward else pi[v] - pi[u])
-            nb = b + reduced
-            if nb < label.get(u, INF):
-                label[u], via[u] = nb, a
-                heapq.heappush(heap, (nb, u))
-    return INF, label, via, done
+class _Scratch:
+    """Per-node work arrays of the kernel's searches, one set per network (kept on it)."""
+
+    def __init__(self, n_nodes: int):
+        self.label = np.zeros(n_nodes, dtype=np.int64)
+        self.via = np.full(n_nodes, -1, dtype=np.int64)
+        self.stamp = np.zeros(1 + n_nodes, dtype=np.int64)
+        self.done = np.zeros(n_nodes, dtype=np.int64)
+
+
+def _scratch(net: Network) -> _Scratch:
+    work = net.__dict__.get("_scratch")
+    if work is None:
+        work = net.__dict__["_scratch"] = _Scratch(net.n_nodes)
+    return work
+
+
+def _adjacency(net: Network, backward: bool) -> tuple[np.ndarray, np.ndarray]:
+    return (net.in_ptr, net.in_arc) if backward else (net.out_ptr, net.out_arc)
 
 
 def add_item(net: Network, arcs: dict, weight_m: int, quantity: int, backward: bool) -> Added:
     """Successive shortest paths for a new need (``backward``; ``arcs``: resource node ->
     (metres, room)) or a new resource (``arcs``: need node -> (metres, room), ``weight_m``
     unused: the value comes from the needs' own arcs). Leaves the network changed; call ``undo``."""
+    from . import kernel
+
     out = Added({v: 0 for v in arcs}, {})
-    left = quantity
-    while left > 0:
-        starts = {v: (d + net.pi[v] if backward else d - net.pi[v]) for v, (d, cap) in arcs.items()
-                  if cap - out.sent[v] > 0 and net.pi[v] is not None}
-        if not starts:
-            break
-        D, label, via, done = _search(net, starts, backward)
-        cycle = D - weight_m if backward else D
-        if D == INF or cycle >= 0:
-            break
-        path, v = [], 0
-        while v in via:  # walk from O back to the start node along the labels' arcs
-            a = via[v]
-            path.append(a)
-            v = net.head[a] if backward else net.head[a ^ 1]
-        first = v
-        f = min([left, arcs[first][1] - out.sent[first]] + [net.room[a] for a in path])
-        for a in path:
-            net.set_room(a, net.room[a] - f)
-            net.set_room(a ^ 1, net.room[a ^ 1] + f)
-            k = net.pair[a]
-            if k >= 0:
-                out.dx[k] = out.dx.get(k, 0) + (f if a % 2 == 0 else -f)
-        for u in done:
-            net.set_pi(u, net.pi[u] + (D - label[u] if backward else label[u] - D))
-        out.sent[first] += f
-        left -= f
+    if not arcs or quantity <= 0:
+        return out
+    nodes = np.fromiter(arcs, dtype=np.int64, count=len(arcs))
+    dist = np.array([d for d, _ in arcs.values()], dtype=np.int64)
+    cap = np.array([c for _, c in arcs.values()], dtype=np.int64)
+    w = _scratch(net)
+    ptr, adj = _adjacency(net, backward)
+    sent, dx, room_log, n_room, pi_log, n_pi = kernel.add_item(
+        net.pi, net.room, net.head, net.cost, net.pair, ptr, adj, backward, nodes, dist, cap,
+        np.int64(weight_m), np.int64(quantity), w.label, w.via, w.stamp, w.done)
+    net.journal += [(net.room, room_log, n_room), (net.pi, pi_log, n_pi)]
+    out.sent = {int(v): int(u) for v, u in zip(nodes.tolist(), sent.tolist())}
+    rows = dx.tolist()
+    for k, d in zip(rows[0::2], rows[1::2]):
+        out.dx[k] = out.dx.get(k, 0) + d
     return out
 
 
@@ -261,38 +271,43 @@ def one_more_unit(net: Network, p: Problem, i: int) -> Added | None:
     (the successive-shortest-path argument). Arcs out of ``i`` whose room the capacity capped
     gain one unit too; they leave the start node, which Dijkstra allows to be negative. The
     network is left unchanged."""
+    from . import kernel
+
     v = net.res_node(i)
-    if net.pi[v] is None:
+    if net.pi_of(v) is None:
         return None
     res_locked, need_locked, _ = p.locked_load()
     hi = p.pair_hi()
     cap = int(p.cap[i] - res_locked[i])
     try:
-        for a in net.in_arcs[v]:
+        for a in net.arcs_of(v, backward=True).tolist():
             if a % 2 == 0 and net.pair[a] < 0:  # O -> i
                 net.set_room(a, net.room[a] + 1)
-        for a in net.out_arcs[v]:
-            k = net.pair[a]
+        for a in net.arcs_of(v, backward=False).tolist():
+            k = int(net.pair[a])
             if a % 2 == 0 and k >= 0:  # i -> need: its room grows where the capacity capped it
                 j = int(p.pair_need[k])
                 left = int(p.qty[j] - need_locked[j])
                 old = min(cap, left, int(hi[k]))
                 new = min(cap + 1, left, min(int(p.cap[i]) + 1, int(p.qty[j])))
                 net.set_room(a, net.room[a] + new - old)
-        D, _, via, _ = _search(net, {v: -net.pi[v]}, backward=False)
+        w = _scratch(net)
+        D, _ = kernel.search(net.pi, net.room, net.head, net.cost, net.out_ptr, net.out_arc, False,
+                             np.array([v], dtype=np.int64), np.array([-net.pi[v]], dtype=np.int64),
+                             w.label, w.via, w.stamp, w.done)
         out = Added({}, {})
-        if D == INF or D >= 0:
+        if D == _UNREACHED or D >= 0:
             return out
         u = 0
-        while u in via:
-            a = via[u]
-            k = net.pair[a]
+        while w.via[u] >= 0:
+            a = int(w.via[u])
+            k = int(net.pair[a])
             if k >= 0:
                 out.dx[k] = out.dx.get(k, 0) + (1 if a % 2 == 0 else -1)
-            u = net.head[a ^ 1]
+            u = int(net.head[a ^ 1])
         out.d_value = sum(int(p.weight[p.pair_need[k]]) * d for k, d in out.dx.items())
         out.d_dist = sum(int(p.pair_dist[k]) * d for k, d in out.dx.items())
-        if out.d_dist - out.d_value * net.M != D:
+        if out.d_dist - out.d_value * net.M != int(D):
             raise SolverFailed("marginal", "the cheapest cycle's cost does not match its pairs (internal error)")
         return out
     finally:

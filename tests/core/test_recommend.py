@@ -58,6 +58,22 @@ def test_thousand_new_needs_equal_full_resolves():
     assert checked == 1000
 
 
+def test_each_call_leaves_the_network_as_it_found_it():
+    """The compiled searches change rooms and potentials in place; the journal takes every change back."""
+    doc = random_round(3, nr=40, nn=60)
+    base = solve_round(doc, timings=False)
+    state = RecommendState.from_result(base.prepared, base)
+    net = state.net
+    room, pi = net.room.copy(), net.pi.copy()
+    rng = random.Random(3)
+    moved = 0
+    for _ in range(30):
+        ans = recommend(state, need("NEW", rng.uniform(0, 3000), quantity=rng.randint(1, 8), priority=5), k=5)
+        moved += len(ans["best"]["displacement"])
+        assert (net.room == room).all() and (net.pi == pi).all() and not net.journal
+    assert moved > 0  # some calls did displace stored projects (so rooms and potentials did move)
+
+
 def test_options_are_the_k_best_single_pairs():
     doc = random_round(7)
     base = solve_round(doc, timings=False)
@@ -231,7 +247,7 @@ def _network(n: int, arcs: list[tuple[int, int, int]]):
         head += [h, t]
         cost += [c, -c]
         room += [1, 0]
-    return Network(0, head, cost, room, [-1] * len(head), [], [], [None] * n, 1)
+    return Network.from_arcs(0, n, head, cost, room, [-1] * len(head), 1)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -248,4 +264,6 @@ def test_potentials_equal_a_textbook_bellman_ford(seed):
         with pytest.raises(SolverFailed, match="not optimal"):
             potentials(_network(n, arcs), n)
     else:
-        assert potentials(_network(n, arcs), n) == expected
+        net = _network(n, arcs)
+        net.pi = potentials(net, n)
+        assert [net.pi_of(v) for v in range(n)] == expected
