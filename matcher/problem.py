@@ -46,13 +46,39 @@ def rank_in_runs(keys: np.ndarray) -> np.ndarray:
     return np.arange(keys.size) - np.repeat(start, np.diff(np.r_[start, keys.size]))
 
 
+SMALL_GRAPH = 50_000  # nodes + edges up to which components() does without scipy (its import costs ~0.2 s)
+
+
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Connected-component label of each of ``n`` nodes of the undirected graph with edges ``a[k] - b[k]``."""
-    from scipy.sparse import coo_matrix  # lazy: only solvers that split need it
+    """Connected-component label of each of ``n`` nodes of the undirected graph with edges ``a[k] - b[k]``:
+    components numbered 0, 1, ... in the order of their smallest node (as scipy's ``connected_components``)."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if n + a.size <= SMALL_GRAPH:
+        return np.unique(_smallest_node(n, a, b), return_inverse=True)[1].astype(np.int32)
+    from scipy.sparse import coo_matrix  # lazy: only big rounds need it
     from scipy.sparse.csgraph import connected_components
 
     g = coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)), shape=(n, n))
     return connected_components(g, directed=False)[1]
+
+
+def _smallest_node(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The smallest node of each node's component: every edge hooks the larger of its two ends' roots
+    under the smaller, then pointer jumping flattens the trees; until no edge joins two roots."""
+    root = np.arange(n, dtype=np.int64)
+    while a.size:
+        ra, rb = root[a], root[b]
+        if (ra == rb).all():
+            break
+        low = np.minimum(ra, rb)
+        np.minimum.at(root, ra, low)
+        np.minimum.at(root, rb, low)
+        while True:
+            up = root[root]
+            if (up == root).all():
+                break
+            root = up
+    return root
 
 
 class Status(str, enum.Enum):

@@ -28,10 +28,13 @@ REASONS = ("no_candidate_category", "no_candidate_tags", "no_candidate_distance"
            "forbidden", "capacity_exhausted", "all_or_nothing", "provider_limit")
 
 
-def nearest_resource(t: RoundTables, needs: np.ndarray) -> np.ndarray:
-    """Index of the nearest same-category resource of each need (-1 when none)."""
-    from scipy.spatial import cKDTree  # lazy: only needs without any candidate ask
+SMALL_SEARCH = 1_000_000  # resource x need distances per category compared directly (no k-d tree, no scipy)
 
+
+def nearest_resource(t: RoundTables, needs: np.ndarray) -> np.ndarray:
+    """Index of the nearest same-category resource of each need (-1 when none): by straight-line
+    distance through the earth (which orders as the great circle does), compared directly for small
+    categories (ties to the first resource), with a k-d tree for big ones."""
     out = np.full(needs.size, -1, dtype=np.int64)
     res_by_cat = group_by(t.res_cat, len(t.categories))
     for c in np.unique(t.need_cat[needs]):
@@ -40,7 +43,13 @@ def nearest_resource(t: RoundTables, needs: np.ndarray) -> np.ndarray:
             continue
         sel = np.flatnonzero(t.need_cat[needs] == c)
         N = needs[sel]
-        _, nearest = cKDTree(to_xyz(t.res_lat[R], t.res_lon[R])).query(to_xyz(t.need_lat[N], t.need_lon[N]))
+        res_xyz, need_xyz = to_xyz(t.res_lat[R], t.res_lon[R]), to_xyz(t.need_lat[N], t.need_lon[N])
+        if R.size * N.size <= SMALL_SEARCH:
+            nearest = (((need_xyz[:, None, :] - res_xyz[None, :, :]) ** 2).sum(axis=2)).argmin(axis=1)
+        else:
+            from scipy.spatial import cKDTree  # lazy: a heavy import that small rounds do without
+
+            _, nearest = cKDTree(res_xyz).query(need_xyz)
         out[sel] = R[np.asarray(nearest).reshape(-1)]
     return out
 
