@@ -208,8 +208,32 @@ class Problem:
         return res_side | need_side
 
     def is_plain(self) -> bool:
-        """True when a min-cost flow models this problem exactly."""
+        """True when a min-cost flow over the pair arcs alone models this problem exactly."""
         return not bool(self.side_constrained_pairs().any())
+
+    def unit_groups(self) -> np.ndarray:
+        """Provider groups whose limit can bind but every free pair of which carries at most one unit
+        (micro-wishes of quantity 1, resources of capacity 1): their projects are their units, so the
+        limit is a capacity on the group's total flow, which a flow with a provider node models."""
+        hi = self.pair_hi()
+        wide = np.zeros(self.group_limit.size, dtype=bool)
+        wide[self.group[self.pair_res[(hi > 1) & ~self.locked]]] = True
+        return self.binding_groups() & ~self.target_groups() & ~wide
+
+    def beyond_flow_pairs(self) -> np.ndarray:
+        """Pairs whose rules a flow with provider nodes for :meth:`unit_groups` cannot model: a minimum
+        lot, an all-or-nothing need, a target, a limit over pairs of more than one unit, or (to keep the
+        churn scaling's proof per component) any binding limit together with a previous plan."""
+        usable = self.pair_hi() > 0
+        groups = (self.binding_groups() | self.target_groups()) & ~self.unit_groups()
+        if self.pair_prev is not None:
+            groups = groups | self.binding_groups()
+        res_side = groups[self.group[self.pair_res]] | (usable & ~self.locked & (self.min_qty[self.pair_res] > 1))
+        return res_side | (self.aon[self.pair_need] & (self.qty[self.pair_need] > 1))
+
+    def flow_models(self) -> bool:
+        """True when a min-cost flow (with provider nodes for :meth:`unit_groups`) models this problem exactly."""
+        return not bool(self.beyond_flow_pairs().any())
 
     def locked_load(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What the locks take: units per resource, units per need, projects per provider group."""

@@ -3,7 +3,11 @@
 Network: source -> resource (capacity) -> need (pair arcs, cost = metres)
 -> sink (quantity, cost = -weight * M_c), plus a free source -> sink bypass so
 that serving nothing is always possible. Locked pairs are fixed beforehand:
-their quantities are taken off the capacities and quantities.
+their quantities are taken off the capacities and quantities. A provider
+limit whose free pairs each carry at most one unit (``Problem.unit_groups``)
+is a provider node: source -> provider (max_projects less the locked
+projects) -> its resources; its projects are then its units. Provider nodes
+couple the pair graph's components, so such a network takes one scale.
 
 Why one solve proves both levels: in each connected component ``c`` of the
 pair graph, ``M_c`` is one more than an upper bound on the total distance any
@@ -142,6 +146,8 @@ def _network(p: Problem, arcs: np.ndarray, cap_arc: np.ndarray, cap_left: np.nda
     res_nodes, r_local = np.unique(ri, return_inverse=True)
     need_nodes, n_local = np.unique(nj, return_inverse=True)
     nr, nn = res_nodes.size, need_nodes.size
+    groups = _group_layer(p, res_nodes)
+    single_scale = single_scale or groups[0].size > 0  # provider nodes couple the pair graph's components
     keep_cap = None if p.pair_prev is None else np.minimum(p.pair_prev[arcs], cap_arc)
     need_comp, K, M = _scales(p, r_local, n_local, cap_arc, dist, keep_cap, qty_left[need_nodes], need_nodes, nr,
                               single_scale)
@@ -151,22 +157,42 @@ def _network(p: Problem, arcs: np.ndarray, cap_arc: np.ndarray, cap_left: np.nda
     fast = None
     if isinstance(M, np.ndarray):
         fast = _costs_int64(p.weight[need_nodes], need_comp, n_local, dist, keep, K, M,
-                            (add_cap, kept, qty_left[need_nodes]), nr + nn + 2)
+                            (add_cap, kept, qty_left[need_nodes]), nr + nn + 2 + groups[2].size)
     if fast is not None:
         sink_cost, add_cost, keep_cost = fast
     else:  # exact Python integers: costs near or beyond 62 bits
         sink_cost, add_cost, keep_cost = _costs_exact(p, need_nodes, need_comp, n_local, dist, keep, keep_cap, K, M)
         _check_fits(sink_cost, add_cost.tolist() + keep_cost.tolist(),
-                    add_cap.tolist() + kept.tolist(), qty_left[need_nodes], nr + nn + 2)
+                    add_cap.tolist() + kept.tolist(), qty_left[need_nodes], nr + nn + 2 + groups[2].size)
     source, sink = nr + nn, nr + nn + 1
     supply = int(min(cap_left[res_nodes].sum(), qty_left[need_nodes].sum()))
-    tails = np.concatenate([np.full(nr, source), r_local, r_local[keep], nr + np.arange(nn), [source]]).astype(np.int32)
-    heads = np.concatenate([np.arange(nr), nr + n_local, nr + n_local[keep], np.full(nn, sink), [sink]]).astype(np.int32)
+    grouped, g_local, g_room = groups
+    res_tail = np.full(nr, source, dtype=np.int64)
+    res_tail[grouped] = sink + 1 + g_local  # a resource of a unit group hangs from its provider's node
+    ng = g_room.size
+    tails = np.concatenate([res_tail, r_local, r_local[keep], nr + np.arange(nn), [source],
+                            np.full(ng, source)]).astype(np.int32)
+    heads = np.concatenate([np.arange(nr), nr + n_local, nr + n_local[keep], np.full(nn, sink), [sink],
+                            sink + 1 + np.arange(ng)]).astype(np.int32)
     caps = np.concatenate([cap_left[res_nodes], add_cap, keep_cap[keep] if keep.size else [],
-                           qty_left[need_nodes], [supply]]).astype(np.int64)
+                           qty_left[need_nodes], [supply], g_room]).astype(np.int64)
     costs = np.concatenate([np.zeros(nr, dtype=np.int64), np.asarray(add_cost, dtype=np.int64),
-                            np.asarray(keep_cost, dtype=np.int64), np.asarray(sink_cost, dtype=np.int64), [0]])
+                            np.asarray(keep_cost, dtype=np.int64), np.asarray(sink_cost, dtype=np.int64), [0],
+                            np.zeros(ng, dtype=np.int64)])
     return tails, heads, caps, costs, nr, nn, keep, supply, len(M)
+
+
+def _group_layer(p: Problem, res_nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The provider nodes of the unit groups (:meth:`Problem.unit_groups`) among ``res_nodes``: the
+    positions of their resources in ``res_nodes``, each one's group node (0..G-1), and per group
+    node the projects its limit still allows after the locks (``source -> group`` capacity). Every
+    free pair of such a group carries at most one unit, so its projects are its units."""
+    g_of_res = p.group[res_nodes]
+    unit = p.unit_groups() if p.group_limit.size else np.zeros(0, dtype=bool)
+    grouped = np.flatnonzero(unit[g_of_res]) if unit.size else np.zeros(0, dtype=np.int64)
+    gids, g_local = np.unique(g_of_res[grouped], return_inverse=True)
+    locked_projects = p.group_count(p.locked)
+    return grouped, g_local.astype(np.int64), (p.group_limit[gids] - locked_projects[gids]).astype(np.int64)
 
 
 def _costs_exact(p: Problem, need_nodes: np.ndarray, need_comp: np.ndarray, n_local: np.ndarray, dist: np.ndarray,
@@ -185,9 +211,10 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
     """The lexicographic optimum. With ``options.should_stop``, a flow of at least
     ``parallel.STOPPABLE_MIN_PAIRS`` pairs runs in a forked child that a stop request
     kills at once (:class:`matcher.parallel.Stopped` is raised); smaller ones take well under a second."""
-    if not problem.is_plain():
-        raise NotApplicable("min-cost flow cannot model provider limits (max_projects), "
-                            "minimum lots (min_quantity), all-or-nothing needs or project targets; use cpsat or auto")
+    if not problem.flow_models():
+        raise NotApplicable("min-cost flow cannot model provider limits (max_projects) over pairs of more than "
+                            "one unit, minimum lots (min_quantity), all-or-nothing needs or project targets; "
+                            "use cpsat or auto")
     options.note(stage="min-cost flow")
     if options.should_stop is None or problem.n_pairs < parallel.STOPPABLE_MIN_PAIRS:
         return _solve(problem, options)
@@ -205,6 +232,8 @@ def _solve(problem: Problem, options: SolveOptions) -> Solution:
     cap_left, qty_left = p.cap - res_locked, p.qty - need_locked
     if (cap_left < 0).any() or (qty_left < 0).any():
         return Solution.empty(p, Status.INFEASIBLE, NAME, "locked quantities exceed a capacity or a quantity")
+    if ((p.group_limit >= 0) & (p.group_count(lk) > p.group_limit)).any():
+        return Solution.empty(p, Status.INFEASIBLE, NAME, "locked projects exceed a provider's max_projects")
 
     x = p.pair_lock.copy()
     # pairs that can never reach their resource's minimum lot stay empty (pair_hi == 0)

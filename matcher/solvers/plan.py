@@ -8,7 +8,10 @@ gives the same plan, which :mod:`matcher.solvers.run` then executes and
 * The parts are :meth:`matcher.problem.Problem.parts`: they share nothing, so
   the round's optimum is the sum of theirs.
 * A plain part (no binding provider limit or target, minimum lot or
-  all-or-nothing need) goes to min-cost flow (:attr:`Method.FLOW`). All plain
+  all-or-nothing need) goes to min-cost flow (:attr:`Method.FLOW`), and so
+  does a part whose only such rule is a provider limit over pairs of at most
+  one unit each (:meth:`matcher.problem.Problem.unit_groups`: the flow gets a
+  provider node). All plain
   parts make one flow call when they have at most ``FLOW_TASK_PAIRS`` pairs;
   otherwise each part of at least ``FLOW_PART_PAIRS`` pairs is a call of its
   own and the smaller ones are packed together (:func:`flow_batches`).
@@ -107,6 +110,10 @@ def plan(p: Problem) -> Plan:
     """The plan of ``p``: its parts, each one's method, size and time share, and the flow calls."""
     label, side = p.parts()
     sizes = np.bincount(label[label >= 0], minlength=side.size).astype(np.int64)
+    if side.any():  # parts whose only side rule is a provider limit over unit pairs: a flow models them
+        beyond = np.zeros(side.size, dtype=bool)
+        beyond[label[p.beyond_flow_pairs() & (label >= 0)]] = True
+        side = side & beyond
     return Plan(label, _part_plans(side, sizes), tuple(flow_batches(label, ~side)))
 
 

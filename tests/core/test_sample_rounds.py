@@ -33,7 +33,7 @@ def test_every_sample_has_an_expected_optimum(expected_optima):
 @pytest.mark.parametrize("name", SAMPLE_ROUNDS)
 def test_sample_round_optimum(name, solver, expected_optima):
     prep = prepared(name)
-    if solver == "flow" and not prep.problem.is_plain():
+    if solver == "flow" and not prep.problem.flow_models():
         with pytest.raises(UnsupportedSolverError):
             solve_prepared(prep, solver="flow", workers=1)
         return
