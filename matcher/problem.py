@@ -201,11 +201,16 @@ class Problem:
     def side_constrained_pairs(self) -> np.ndarray:
         """Pairs whose feasibility or objective needs more than capacities: a binding
         provider limit or target, a minimum lot, an all-or-nothing need, or a lock those touch."""
-        binding = self.binding_groups() | self.target_groups()
-        usable = self.pair_hi() > 0
-        res_side = binding[self.group[self.pair_res]] | (usable & ~self.locked & (self.min_qty[self.pair_res] > 1))
-        need_side = self.aon[self.pair_need] & (self.qty[self.pair_need] > 1)
-        return res_side | need_side
+        return self._group_pairs(self.binding_groups() | self.target_groups()) | self._lot_or_whole_pairs()
+
+    def _group_pairs(self, groups: np.ndarray) -> np.ndarray:
+        """Pairs of the resources of the provider groups ``groups`` (a mask per group)."""
+        return groups[self.group[self.pair_res]]
+
+    def _lot_or_whole_pairs(self) -> np.ndarray:
+        """Free usable pairs of a resource with a minimum lot, and pairs of an all-or-nothing need of more than one unit."""
+        lot = (self.pair_hi() > 0) & ~self.locked & (self.min_qty[self.pair_res] > 1)
+        return lot | (self.aon[self.pair_need] & (self.qty[self.pair_need] > 1))
 
     def is_plain(self) -> bool:
         """True when a min-cost flow over the pair arcs alone models this problem exactly."""
@@ -224,12 +229,10 @@ class Problem:
         """Pairs whose rules a flow with provider nodes for :meth:`unit_groups` cannot model: a minimum
         lot, an all-or-nothing need, a target, a limit over pairs of more than one unit, or (to keep the
         churn scaling's proof per component) any binding limit together with a previous plan."""
-        usable = self.pair_hi() > 0
         groups = (self.binding_groups() | self.target_groups()) & ~self.unit_groups()
         if self.pair_prev is not None:
             groups = groups | self.binding_groups()
-        res_side = groups[self.group[self.pair_res]] | (usable & ~self.locked & (self.min_qty[self.pair_res] > 1))
-        return res_side | (self.aon[self.pair_need] & (self.qty[self.pair_need] > 1))
+        return self._group_pairs(groups) | self._lot_or_whole_pairs()
 
     def flow_models(self) -> bool:
         """True when a min-cost flow (with provider nodes for :meth:`unit_groups`) models this problem exactly."""

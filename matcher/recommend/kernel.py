@@ -4,9 +4,9 @@ shortest paths for one new item, on plain numpy arrays.
 Arrays (see :class:`matcher.recommend.residual.Network`): ``head``, ``cost``, ``room``, ``pair``
 per arc (``a`` and ``a ^ 1`` are reverses), ``pi`` per node (``UNREACHED`` = no potential), and
 the adjacency in CSR form (``ptr``, ``adj``: the arcs entering a node for a backward search, the
-arcs leaving it for a forward one). ``work`` holds the per-node scratch arrays of one network
-(labels, the arc each label came by, and the search stamps), so a search touches only the nodes
-it reaches. Every change of ``room`` and ``pi`` is written to a journal (index, old value) that
+arcs leaving it for a forward one). ``label``, ``via``, ``stamp`` and ``done`` are the per-node
+work arrays of one network (``Network.work``), reused by every search, which touches only the
+nodes it reaches. Every change of ``room`` and ``pi`` is written to a journal (index, old value) that
 :func:`restore` undoes in reverse order.
 
 The functions run as plain Python too (``NUMBA_DISABLE_JIT=1``), with the same results.

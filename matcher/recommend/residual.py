@@ -30,6 +30,7 @@ network's arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
@@ -38,6 +39,16 @@ from ..problem import Problem
 
 _EXACT_INT = 1 << 61  # |cost| * nodes below this: every distance and sum fits in int64
 _UNREACHED = 1 << 62  # = kernel.UNREACHED: no potential
+
+
+class _Scratch:
+    """Per-node work arrays of the kernel's searches, one set per network (kept on it)."""
+
+    def __init__(self, n_nodes: int):
+        self.label = np.zeros(n_nodes, dtype=np.int64)
+        self.via = np.full(n_nodes, -1, dtype=np.int64)
+        self.stamp = np.zeros(1 + n_nodes, dtype=np.int64)
+        self.done = np.zeros(n_nodes, dtype=np.int64)
 
 
 @dataclass
@@ -60,6 +71,7 @@ class Network:
     pi: np.ndarray
     M: int
     journal: list = field(default_factory=list)  # (array, log, length) chunks, oldest first
+    scratch: Optional[_Scratch] = field(default=None, repr=False)  # the searches' work arrays, made at first use
 
     @classmethod
     def from_arcs(cls, n_res: int, n_nodes: int, head, cost, room, pair, M: int) -> Network:
@@ -87,10 +99,20 @@ class Network:
         d = int(self.pi[v])
         return None if d == _UNREACHED else d
 
+    def adjacency(self, backward: bool) -> tuple[np.ndarray, np.ndarray]:
+        """``(ptr, arcs)``: the CSR lists of the arcs entering (``backward``) or leaving each node."""
+        return (self.in_ptr, self.in_arc) if backward else (self.out_ptr, self.out_arc)
+
     def arcs_of(self, v: int, backward: bool) -> np.ndarray:
         """The arcs entering (``backward``) or leaving node ``v``."""
-        ptr, adj = (self.in_ptr, self.in_arc) if backward else (self.out_ptr, self.out_arc)
+        ptr, adj = self.adjacency(backward)
         return adj[ptr[v]:ptr[v + 1]]
+
+    def work(self) -> _Scratch:
+        """The per-node work arrays of this network's searches (made once)."""
+        if self.scratch is None:
+            self.scratch = _Scratch(self.n_nodes)
+        return self.scratch
 
     def set_room(self, a: int, value: int) -> None:
         self.journal.append((self.room, np.array([a, self.room[a]], dtype=np.int64), 1))
@@ -215,27 +237,6 @@ class Added:
     d_dist: int = 0
 
 
-class _Scratch:
-    """Per-node work arrays of the kernel's searches, one set per network (kept on it)."""
-
-    def __init__(self, n_nodes: int):
-        self.label = np.zeros(n_nodes, dtype=np.int64)
-        self.via = np.full(n_nodes, -1, dtype=np.int64)
-        self.stamp = np.zeros(1 + n_nodes, dtype=np.int64)
-        self.done = np.zeros(n_nodes, dtype=np.int64)
-
-
-def _scratch(net: Network) -> _Scratch:
-    work = net.__dict__.get("_scratch")
-    if work is None:
-        work = net.__dict__["_scratch"] = _Scratch(net.n_nodes)
-    return work
-
-
-def _adjacency(net: Network, backward: bool) -> tuple[np.ndarray, np.ndarray]:
-    return (net.in_ptr, net.in_arc) if backward else (net.out_ptr, net.out_arc)
-
-
 def add_item(net: Network, arcs: dict, weight_m: int, quantity: int, backward: bool) -> Added:
     """Successive shortest paths for a new need (``backward``; ``arcs``: resource node ->
     (metres, room)) or a new resource (``arcs``: need node -> (metres, room), ``weight_m``
@@ -248,8 +249,8 @@ def add_item(net: Network, arcs: dict, weight_m: int, quantity: int, backward: b
     nodes = np.fromiter(arcs, dtype=np.int64, count=len(arcs))
     dist = np.array([d for d, _ in arcs.values()], dtype=np.int64)
     cap = np.array([c for _, c in arcs.values()], dtype=np.int64)
-    w = _scratch(net)
-    ptr, adj = _adjacency(net, backward)
+    w = net.work()
+    ptr, adj = net.adjacency(backward)
     sent, dx, room_log, n_room, pi_log, n_pi = kernel.add_item(
         net.pi, net.room, net.head, net.cost, net.pair, ptr, adj, backward, nodes, dist, cap,
         np.int64(weight_m), np.int64(quantity), w.label, w.via, w.stamp, w.done)
@@ -291,8 +292,8 @@ def one_more_unit(net: Network, p: Problem, i: int) -> Added | None:
                 old = min(cap, left, int(hi[k]))
                 new = min(cap + 1, left, min(int(p.cap[i]) + 1, int(p.qty[j])))
                 net.set_room(a, net.room[a] + new - old)
-        w = _scratch(net)
-        D, _ = kernel.search(net.pi, net.room, net.head, net.cost, net.out_ptr, net.out_arc, False,
+        w = net.work()
+        D, _ = kernel.search(net.pi, net.room, net.head, net.cost, *net.adjacency(False), False,
                              np.array([v], dtype=np.int64), np.array([-net.pi[v]], dtype=np.int64),
                              w.label, w.via, w.stamp, w.done)
         out = Added({}, {})

@@ -188,8 +188,7 @@ def _group_layer(p: Problem, res_nodes: np.ndarray) -> tuple[np.ndarray, np.ndar
     node the projects its limit still allows after the locks (``source -> group`` capacity). Every
     free pair of such a group carries at most one unit, so its projects are its units."""
     g_of_res = p.group[res_nodes]
-    unit = p.unit_groups() if p.group_limit.size else np.zeros(0, dtype=bool)
-    grouped = np.flatnonzero(unit[g_of_res]) if unit.size else np.zeros(0, dtype=np.int64)
+    grouped = np.flatnonzero(p.unit_groups()[g_of_res])
     gids, g_local = np.unique(g_of_res[grouped], return_inverse=True)
     locked_projects = p.group_count(p.locked)
     return grouped, g_local.astype(np.int64), (p.group_limit[gids] - locked_projects[gids]).astype(np.int64)

@@ -48,26 +48,22 @@ def test_plain_parts_go_to_one_flow_call(no_solving):
     assert got.cpsat_order == () and got.count(Method.FLOW) == 1
 
 
-def test_a_binding_provider_limit_joins_its_resources_into_one_cpsat_part(no_solving):
+@pytest.mark.parametrize("units, methods, batches", [
+    # pairs of 2 units: a project is not a unit, so the flow cannot count them
+    (2, [Method.CPSAT, Method.FLOW], [[2]]),
+    # pairs of 1 unit: the provider's projects are its units, a provider node in the flow
+    (1, [Method.FLOW, Method.FLOW], [[0, 1, 2]]),
+])
+def test_a_binding_provider_limit_joins_its_resources_into_one_part(no_solving, units, methods, batches):
     # R0-N0 and R1-N1 share nothing but their provider, limited to 1 project of its 2 usable pairs
-    # (pairs of 2 units: a project is not a unit, so the flow cannot count them)
-    p = problem([(0, 0, 10), (1, 1, 10), (2, 2, 10)], cap=[2, 2, 1], qty=[2, 2, 1], group=[0, 0, 1],
+    p = problem([(0, 0, 10), (1, 1, 10), (2, 2, 10)], cap=[units, units, 1], qty=[units, units, 1], group=[0, 0, 1],
                 limit=[1, NO_LIMIT])
     got = plan(p)
     np.testing.assert_array_equal(got.label, [0, 0, 1])
-    assert [pp.method for pp in got.parts] == [Method.CPSAT, Method.FLOW]
-    assert [pp.share for pp in got.parts] == [1.0, 0.0]
-    assert [b.tolist() for b in got.flow_batches] == [[2]]
-
-
-def test_a_binding_limit_over_unit_pairs_joins_its_resources_into_one_flow_part(no_solving):
-    # the same with pairs of 1 unit: the provider's projects are its units, a provider node in the flow
-    p = problem([(0, 0, 10), (1, 1, 10), (2, 2, 10)], cap=[1, 1, 1], qty=[1, 1, 1], group=[0, 0, 1],
-                limit=[1, NO_LIMIT])
-    got = plan(p)
-    np.testing.assert_array_equal(got.label, [0, 0, 1])
-    assert [pp.method for pp in got.parts] == [Method.FLOW, Method.FLOW]
-    assert [b.tolist() for b in got.flow_batches] == [[0, 1, 2]]
+    assert [pp.method for pp in got.parts] == methods
+    if units > 1:
+        assert [pp.share for pp in got.parts] == [1.0, 0.0]
+    assert [b.tolist() for b in got.flow_batches] == batches
 
 
 def test_a_limit_that_cannot_bind_keeps_the_parts_apart(no_solving):
