@@ -1,4 +1,4 @@
-"""Exact solve of the full contract by OR-Tools CP-SAT, one stage per objective level.
+"""Exact solve of the full contract by OR-Tools CP-SAT: all levels weighted, or one stage per level.
 
 Variables over the usable pairs (numpy columns, :class:`Pairs`; no pandas, which
 costs more than the solve on small rounds): ``x`` (quantity, 0..hi) for every usable pair,
@@ -11,6 +11,11 @@ minimize the distance. Each stage fixes its optimum before the next and starts
 from the previous stage's result (the first from the caller's hint, else the
 greedy result). The wall-clock limit covers all stages; a stage stopped early
 gives ``feasible`` with the best result so far and the served-value bound.
+Parts of at most ``WEIGHTED_PAIRS`` pairs first try every level in one run,
+weighted so that the weighted optimum is the lexicographic one
+(:func:`lexicographic_weights`); proven, that is the result, else the stages
+continue from its best result. Parts of at most ``PRESOLVE_PAIRS`` pairs skip
+CP-SAT's presolve. See docs/solvers.md for the measurements.
 
 A stop request (``options.should_stop``) is honoured within a fraction of a
 second in every stage: building the model polls it every ``POLL_EVERY``
@@ -24,6 +29,7 @@ import math
 import os
 import threading
 import time
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -36,6 +42,21 @@ DETERMINISTIC_PAIRS = 5000  # parts up to this many pairs run single-worker by d
 POLL_EVERY = 4096  # model building polls should_stop every this many variables or constraints
 STOP_POLL_S = 0.1  # a running solve polls should_stop this often
 SHORT_LIMIT_S = 1.0  # an UNKNOWN within a limit this short counts as the limit's (not a fault)
+WEIGHTED_PAIRS = 5000  # parts up to this many pairs first try all levels as one weighted objective
+WEIGHTED_SHARE = 0.3  # ... within this share of the time left (then the levels one by one, from its result)
+PRESOLVE_PAIRS = 2000  # CP-SAT presolves only larger parts: on small ones it costs more than it saves
+# (measured on member rounds with lots and limits: 1.3 s -> 0.05 s for a 60-pair part; benchmarks/latency.py)
+EXACT_OBJECTIVE = 2 ** 53  # CP-SAT reports objectives and bounds as doubles: exact below this
+
+
+class Stage(NamedTuple):
+    """One objective level: its expression, sense (-1 maximize, 1 minimize) and span (a bound
+    such that the level's value always lies in ``[0, span)``)."""
+
+    name: str
+    expr: object
+    sense: int
+    span: int
 
 
 class Poll:
@@ -147,24 +168,42 @@ def _solve(problem: Problem, options: SolveOptions, hint, t0: float) -> Solution
     f, x = _quantities(m, p, poll)
     fy, y, targeted = _projects(cp_model, m, p, f, x, poll)
     _limits(cp_model, m, p, f, x, poll)
-    value = cp_model.LinearExpr.weighted_sum(list(x), f["weight"].tolist())
-    distance = cp_model.LinearExpr.weighted_sum(list(x), f["dist"].tolist())
-    stages = [("served value", value, -1)]
-    if p.has_previous:
-        stages.append(("churn", _churn_expr(cp_model, m, p, f, x, poll), 1))
-    if targeted.any():
-        stages.append(("participation", _shortfall_expr(cp_model, m, p, fy, y, targeted), 1))
-    stages.append(("distance", distance, 1))
-
+    stages = objective_stages(cp_model, m, p, f, x, fy, y, targeted, poll)
     if hint is not None:
         add_hints(m, x, np.asarray(hint)[f.index.to_numpy()], poll)
     runner = _Runner(cp_model, m, p, x, options, t0 + options.time_limit_s)
     options.say(f"cpsat: {len(f)} pairs, {len(fy)} project indicators")
-    sol = _run_stages(m, runner, p, x, stages, t0, _proven_start(p, hint))
+    proven = _proven_start(p, hint)
+    if len(f) <= WEIGHTED_PAIRS:
+        sol, found = _run_weighted(m, runner, p, stages, t0, proven)
+        if sol is not None:
+            return sol
+        if found is not None:  # a better start for the levels one by one
+            hint = found
+            m.clear_hints()
+            add_hints(m, x, found[f.index.to_numpy()], poll)
+    sol = _run_stages(m, runner, p, x, stages, t0, proven)
     if sol.status is Status.UNKNOWN and hint is not None:  # the time limit or a stop came before any result
         return Solution.of(p, Status.FEASIBLE, hint, NAME, bound=p.value_upper_bound(), stop=_stop_reason(runner),
                            message=f"{runner.why()} before CP-SAT found a result; kept the start result")
     return sol
+
+
+def objective_stages(cp_model, m, p: Problem, f: Pairs, x: Vars, fy: Pairs, y, targeted: np.ndarray,
+                     poll: Poll = NO_POLL, value=None) -> list[Stage]:
+    """The levels in order: the served value (``value``, else built here), the churn with a
+    previous plan, the participation shortfall with targets, the distance."""
+    hi, weight, dist = f["hi"].to_numpy(), f["weight"].to_numpy(), f["dist"].to_numpy()
+    if value is None:
+        value = cp_model.LinearExpr.weighted_sum(list(x), weight.tolist())
+    stages = [Stage("served value", value, -1, int(np.dot(weight, hi)) + 1)]
+    if p.has_previous:
+        stages.append(Stage("churn", *_churn_expr(cp_model, m, p, f, x, poll)))
+    if targeted.any():
+        stages.append(Stage("participation", *_shortfall_expr(cp_model, m, p, fy, y, targeted)))
+    stages.append(Stage("distance", cp_model.LinearExpr.weighted_sum(list(x), dist.tolist()), 1,
+                        int(np.dot(dist, hi)) + 1))
+    return stages
 
 
 def add_hints(m, x: Vars, values: np.ndarray, poll: Poll) -> None:
@@ -242,31 +281,36 @@ class _Runner:
         self.solver = cp_model.CpSolver()
         self.solver.parameters.num_workers = max(1, workers)
         self.solver.parameters.random_seed = 0
+        self.solver.parameters.cp_model_presolve = len(x) > PRESOLVE_PAIRS
 
-    def watch(self, level: str):
+    def watch(self, level: str, value_of=None):
+        """The solution callback; ``value_of`` maps an objective value (or bound) to the served
+        value (level 1: the objective itself)."""
         options = self.options
-        served = level.startswith("level 1 ")  # its objective is the served value
+        if value_of is None and level.startswith("level 1 "):
+            value_of = lambda objective: objective  # noqa: E731
 
         class Watch(self.cp_model.CpSolverSolutionCallback):
             def on_solution_callback(self) -> None:
                 options.say(f"cpsat {level}: objective {self.objective_value:.0f}, bound {self.best_objective_bound:.0f}")
-                if served:
-                    options.note(best_value=round(self.objective_value),
-                                 bound=math.floor(self.best_objective_bound + 1e-6))
+                if value_of is not None:
+                    options.note(best_value=round(value_of(self.objective_value)),
+                                 bound=math.floor(value_of(self.best_objective_bound) + 1e-6))
                 if options.should_stop is not None and options.should_stop():
                     self.stop_search()
 
         return Watch()
 
-    def run(self, level: str) -> Status:
-        """Solve one level; ``UNKNOWN`` at once when a stop was requested already."""
+    def run(self, level: str, share: float = 1.0, value_of=None) -> Status:
+        """Solve one level within ``share`` of the time left; ``UNKNOWN`` at once when a stop was
+        requested already. ``value_of``: see :meth:`watch`."""
         if self.stop_requested():
             return Status.UNKNOWN
         self.options.note(stage=f"CP-SAT {level}")
-        limit = max(0.05, self.deadline - time.perf_counter())
+        limit = max(0.05, share * (self.deadline - time.perf_counter()))
         self.solver.parameters.max_time_in_seconds = limit
         began = time.perf_counter()
-        code = self._run_code(level)
+        code = self._run_code(level, value_of)
         # CP-SAT may give up a little early on a very short limit (measured: 0.10 s of 0.13 s)
         ran_out = time.perf_counter() - began >= 0.9 * limit - 0.01 or limit <= SHORT_LIMIT_S
         return _status(self.cp_model, code, ran_out or self.stop_requested())
@@ -274,9 +318,9 @@ class _Runner:
     def stop_requested(self) -> bool:
         return self.options.should_stop is not None and self.options.should_stop()
 
-    def _run_code(self, level: str) -> int:
+    def _run_code(self, level: str, value_of=None) -> int:
         if self.options.should_stop is None:
-            return self.solver.solve(self.m, self.watch(level))
+            return self.solver.solve(self.m, self.watch(level, value_of))
         # should_stop is also polled off the solution callback, so that a stop
         # request is honoured within a fraction of a second even while CP-SAT
         # finds no new solution (proving bounds can take long).
@@ -290,7 +334,7 @@ class _Runner:
         poller = threading.Thread(target=poll, name="cpsat-should-stop", daemon=True)
         poller.start()
         try:
-            return self.solver.solve(self.m, self.watch(level))
+            return self.solver.solve(self.m, self.watch(level, value_of))
         finally:
             finished.set()
             poller.join()
@@ -306,7 +350,8 @@ class _Runner:
 
 
 def _churn_expr(cp_model, m, p: Problem, f: Pairs, x: Vars, poll: Poll = NO_POLL):
-    """Level 3: ``sum |x - previous|`` over all pairs (a constant for the unusable ones)."""
+    """Level 3: ``sum |x - previous|`` over all pairs (a constant for the unusable ones), its
+    sense (minimize) and its span (it lies in ``[0, span)``)."""
     prev = p.pair_prev[f.index.to_numpy()]
     terms, constant = [], int(p.pair_prev.sum() - prev.sum()) + p.prev_outside
     for xv, q, h in zip(x, prev.tolist(), f["hi"].tolist()):
@@ -318,11 +363,12 @@ def _churn_expr(cp_model, m, p: Problem, f: Pairs, x: Vars, poll: Poll = NO_POLL
         m.add(d >= xv - q)
         m.add(d >= q - xv)
         terms.append(d)
-    return cp_model.LinearExpr.sum(terms) + constant
+    span = constant + int(np.maximum(prev, f["hi"].to_numpy()).sum()) + 1
+    return cp_model.LinearExpr.sum(terms) + constant, 1, span
 
 
 def _shortfall_expr(cp_model, m, p: Problem, fy: Pairs, y, targeted: np.ndarray):
-    """Level 4: ``sum over providers of max(0, target - projects)``."""
+    """Level 4: ``sum over providers of max(0, target - projects)``, its sense (minimize) and span."""
     by_group = {} if y is None else {g: list(y[pos]) for g, pos in groups(fy["group"])}
     terms = []
     for g in np.flatnonzero(targeted).tolist():
@@ -330,7 +376,7 @@ def _shortfall_expr(cp_model, m, p: Problem, fy: Pairs, y, targeted: np.ndarray)
         s = m.new_int_var(0, target, "")
         m.add(s >= target - cp_model.LinearExpr.sum(by_group.get(g, [])))
         terms.append(s)
-    return cp_model.LinearExpr.sum(terms)
+    return cp_model.LinearExpr.sum(terms), 1, int(p.group_target[targeted].sum()) + 1
 
 
 def _proven_start(p: Problem, hint) -> np.ndarray | None:
@@ -344,6 +390,51 @@ def _proven_start(p: Problem, hint) -> np.ndarray | None:
     return h
 
 
+def lexicographic_weights(stages: list[Stage]) -> Optional[list[int]]:
+    """Weights that make one objective of the levels, exactly lexicographic: the last level's
+    weight is 1 and each level's is the product of the spans below it, so that everything the lower
+    levels can add is less than one unit of the level above. ``None`` when the weighted objective
+    could reach ``EXACT_OBJECTIVE`` (CP-SAT's double objective would no longer be exact)."""
+    weights, w = [], 1
+    for st in reversed(stages):
+        weights.append(w)
+        w *= st.span
+    return weights[::-1] if w < EXACT_OBJECTIVE else None
+
+
+def _run_weighted(m, runner: _Runner, p: Problem, stages: list[Stage], t0: float,
+                  proven: Optional[np.ndarray] = None) -> tuple[Optional[Solution], Optional[np.ndarray]]:
+    """Every level at once, minimizing ``sum(sense * weight * level)`` (:func:`lexicographic_weights`):
+    one CP-SAT run instead of one per level (small parts of member rounds prove in half the time).
+    With ``proven`` (a start at the served value's bound) the value is fixed there and the other
+    levels are weighted. Within ``WEIGHTED_SHARE`` of the time left; returns (the solution when it
+    ended proven optimal or infeasible, else ``None``; the best quantities found, for the levels one
+    by one to start from). ``(None, None)`` at once when the weights would be too large."""
+    from ortools.sat.python import cp_model
+
+    weighted = stages[1:] if proven is not None else stages
+    weights = lexicographic_weights(weighted)
+    if weights is None or not weighted:
+        return None, None
+    if proven is not None:
+        m.add(stages[0].expr >= p.objective(proven)[0])
+    w0 = weights[0]
+    m.minimize(cp_model.LinearExpr.weighted_sum([st.expr for st in weighted],
+                                                [st.sense * w for st, w in zip(weighted, weights)]))
+    began = time.perf_counter()
+    # objective = -value * w0 + rest with 0 <= rest < w0, so value = -(objective // w0); a bound
+    # (objective >= bound, integral) bounds the value by the same expression
+    value_of = None if proven is not None else (lambda obj: -(math.ceil(obj - 1e-6) // w0))
+    st = runner.run("all levels (weighted)", WEIGHTED_SHARE, value_of)
+    seconds = (0.0,) * (proven is not None) + (time.perf_counter() - began,)
+    stats = SolverStats(build_seconds=began - t0, level_seconds=seconds)
+    if st is Status.OPTIMAL:
+        return Solution.of(p, Status.OPTIMAL, runner.values(), NAME, stats=stats), None
+    if st is Status.INFEASIBLE:
+        return Solution.empty(p, Status.INFEASIBLE, NAME, "the locks cannot all hold together"), None
+    return None, runner.values() if st is Status.FEASIBLE else None
+
+
 def _run_stages(m, runner: _Runner, p: Problem, x, stages: list, t0: float, proven=None) -> Solution:
     """Optimize the levels one after the other, each fixed at its optimum before the next;
     a level not proven ends the solve with ``feasible`` and the best result so far. With
@@ -351,7 +442,7 @@ def _run_stages(m, runner: _Runner, p: Problem, x, stages: list, t0: float, prov
     built = time.perf_counter()
     levels: list[float] = []  # seconds of each stage
     best_x, best_value = None, None
-    for k, (name, expr, sense) in enumerate(stages):
+    for k, (name, expr, sense, _span) in enumerate(stages):
         if k == 0 and proven is not None:
             best_x, best_value = proven, p.objective(proven)[0]
             levels.append(0.0)

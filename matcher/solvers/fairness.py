@@ -309,12 +309,8 @@ def _by_cpsat(rnd: _Round, floors: np.ndarray, comms: list[int], first: int, sta
 
 def _later_levels(model: _Model, p: Problem, hint: np.ndarray, t0: float) -> Solution:
     cp = model.cp_model
-    stages = [("served value", model.value, -1)]
-    if p.has_previous:
-        stages.append(("churn", cpsat._churn_expr(cp, model.m, p, model.f, model.x), 1))
-    if model.targeted.any():
-        stages.append(("participation", cpsat._shortfall_expr(cp, model.m, p, model.fy, model.y, model.targeted), 1))
-    stages.append(("distance", cp.LinearExpr.weighted_sum(list(model.x), model.f["dist"].tolist()), 1))
+    stages = cpsat.objective_stages(cp, model.m, p, model.f, model.x, model.fy, model.y, model.targeted,
+                                    value=model.value)
     model.m.clear_hints()
     try:
         model.hint(hint)

@@ -59,7 +59,7 @@ class RoundProgress(_Body):
     """How far the worker got with a running round, from the solver's callbacks (at most 0.5 s old)."""
 
     stage: str = Field(description="what runs now, e.g. preparing, min-cost flow, LP bound, LP dive, "
-                                   "CP-SAT level 1 (served value), verifying, output")
+                                   "CP-SAT all levels (weighted), CP-SAT level 1 (served value), verifying, output")
     elapsed_s: float = Field(description="seconds since the worker started the round")
     best_value: Optional[int] = Field(description="served value of the best result found so far (the round's)")
     bound: Optional[int] = Field(description="proven upper bound of the served value so far")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 
 
-def slow_round(n_res: int = 20, n_need: int = 50, time_limit_s: float = 60.0, seed: int = 7) -> dict:
+def slow_round(n_res: int = 30, n_need: int = 80, time_limit_s: float = 60.0, seed: int = 7) -> dict:
     rng = random.Random(seed)
     providers = [{"id": f"U-{k:03d}", "kind": "unit", "max_projects": rng.randint(2, 5)} for k in range(n_res // 2)]
     resources = [{"id": f"R-{k:03d}", "provider_id": providers[k % len(providers)]["id"], "category": "room",

@@ -58,7 +58,7 @@ def test_running_round_shows_its_progress_then_none_when_done(client, auth, work
     def progressing():
         got = client.get(f"/api/v1/rounds/{rid}", headers=auth).json
         prog = got["progress"]
-        return got if prog and prog["stage"].startswith("CP-SAT level 1") and prog["best_value"] else None
+        return got if prog and prog["stage"].startswith(("CP-SAT level 1", "CP-SAT all levels")) and prog["best_value"] else None
 
     got = wait_for(progressing, 60, 0.1)
     assert got, client.get(f"/api/v1/rounds/{rid}", headers=auth).json

@@ -18,7 +18,7 @@ def _scenarios(n: int) -> list[dict]:
 
 def test_whatif_of_many_heavy_scenarios_keeps_within_one_budget(app, client, auth):
     app.config.update(WHATIF_BUDGET_S=3.0, SYNC_BUDGET_S=5.0)  # alone, 11 solves of 5 s would take 55 s
-    base = slow_round(time_limit_s=60)
+    base = slow_round(n_res=20, n_need=50, time_limit_s=60)  # 1,000 pairs, about 3 s to prove alone
     began = time.monotonic()
     r = client.post(URL, json={"base": base, "scenarios": _scenarios(10)}, headers=auth)
     took = time.monotonic() - began

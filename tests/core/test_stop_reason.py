@@ -66,11 +66,15 @@ def test_a_stop_request_before_anything_stops_cancelled(solver):
     assert result.solution.stop is StopReason.CANCELLED and "stopped on request" in result.solution.message
 
 
-def test_cpsat_stats_time_each_level():
+def test_cpsat_stats_time_each_level(monkeypatch):
     prep = prepare(hard_round())
     sol = cpsat.solve(prep.problem, SolveOptions(time_limit_s=10, workers=1))
     assert sol.status is Status.OPTIMAL
-    assert sol.stats.build_seconds is not None and len(sol.stats.level_seconds) == 2  # value, distance
+    assert sol.stats.build_seconds is not None and len(sol.stats.level_seconds) == 1  # all levels weighted
+    monkeypatch.setattr(cpsat, "WEIGHTED_PAIRS", 0)  # the levels one by one
+    staged = cpsat.solve(prep.problem, SolveOptions(time_limit_s=10, workers=1))
+    assert staged.status is Status.OPTIMAL and len(staged.stats.level_seconds) == 2  # value, distance
+    assert (staged.served_value, staged.total_distance) == (sol.served_value, sol.total_distance)
 
 
 def test_a_status_and_its_stop_reason_agree():
