@@ -29,7 +29,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import FieldIssue, InputError
 
@@ -56,6 +56,13 @@ class Event:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+class Head(NamedTuple):
+    """What the next event needs of the chain's last one."""
+
+    seq: int
+    hash: str
 
 
 @dataclass(frozen=True)
@@ -94,9 +101,9 @@ def event_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(str(body["prev_hash"]).encode("utf-8") + canonical(body)).hexdigest()
 
 
-def next_event(head: Event | None, *, at: datetime, actor: str, committee: str, kind: str, subject: str,
+def next_event(head: Event | Head | None, *, at: datetime, actor: str, committee: str, kind: str, subject: str,
                before: Any = None, after: Any = None, note: str | None = None) -> Event:
-    """The event that follows ``head`` (``None``: the first of the chain)."""
+    """The event that follows ``head`` (the last event, or its :class:`Head`; ``None``: the first of the chain)."""
     try:
         json.dumps([before, after], allow_nan=False)
     except (TypeError, ValueError) as exc:

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..cycle import audit as chain
@@ -36,14 +36,16 @@ def to_event(row: AuditEventRow) -> dict:
 
 
 def lock_committee(s: Session, committee_id: str) -> None:
-    """Serialise this committee's writers until the transaction ends (a no-op lock on SQLite)."""
-    s.execute(select(Committee.id).where(Committee.id == committee_id).with_for_update())
+    """Serialise this committee's writers until the transaction ends (nothing to do on SQLite, whose
+    write transactions hold the database's lock from their start)."""
+    if s.get_bind().dialect.name != "sqlite":
+        s.execute(select(Committee.id).where(Committee.id == committee_id).with_for_update())
 
 
-def _head(s: Session, committee_id: str) -> Optional[chain.Event]:
-    row = s.scalar(select(AuditEventRow).where(AuditEventRow.committee_id == committee_id)
-                   .order_by(AuditEventRow.seq.desc()).limit(1))
-    return None if row is None else chain.Event(**to_event(row))
+def _head(s: Session, committee_id: str) -> Optional[chain.Head]:
+    row = s.execute(select(AuditEventRow.seq, AuditEventRow.hash).where(AuditEventRow.committee_id == committee_id)
+                    .order_by(AuditEventRow.seq.desc()).limit(1)).first()
+    return None if row is None else chain.Head(row.seq, row.hash)
 
 
 def now() -> dt.datetime:
@@ -56,10 +58,10 @@ def append(s: Session, committee_id: str, actor: str, kind: str, subject: str, b
     lock_committee(s, committee_id)
     event = chain.next_event(_head(s, committee_id), at=at or now(), actor=actor, committee=committee_id,
                              kind=kind, subject=subject, before=before, after=after, note=note)
-    s.add(AuditEventRow(committee_id=committee_id, seq=event.seq, at=event.at, actor=event.actor, kind=event.kind,
-                        subject=event.subject, before_json=_text(event.before), after_json=_text(event.after),
-                        note=event.note, prev_hash=event.prev_hash, hash=event.hash))
-    s.flush()
+    s.connection().execute(insert(AuditEventRow.__table__).values(
+        committee_id=committee_id, seq=event.seq, at=event.at, actor=event.actor, kind=event.kind,
+        subject=event.subject, before_json=_text(event.before), after_json=_text(event.after), note=event.note,
+        prev_hash=event.prev_hash, hash=event.hash))
     return event
 
 

@@ -9,7 +9,7 @@ import string
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,20 +125,27 @@ def _event(s: Session, row: RoundRow, status: str, message: Optional[str] = None
 
 def _store_result(s: Session, row: RoundRow, doc: dict, status: str, extra_timings: dict,
                   event: bool = True) -> None:
+    """The result on the row, its projects and (when solved) the audit event. The row is complete
+    before its one flush; the projects go in one executemany on the connection, no ORM objects
+    (on a small round these writes cost more than the solve did)."""
     row.output_json = json.dumps(doc, ensure_ascii=False)
     row.message = doc.get("message")
     stats = doc.get("stats", {})
     row.solve_seconds = stats.get("total_seconds")
     timings = {"stage_seconds": stats.get("stage_seconds"), **extra_timings}
     row.timings_json = json.dumps(timings)
-    s.add_all(ProjectRow(round_id=row.id, **{k: p[k] for k in PROJECT_FIELDS}) for p in doc["projects"])
-    if status in ("optimal", "feasible"):
-        _solved_event(s, row, doc)
     row.lease_owner = row.lease_expires_at = None
     row.progress_json = None
     if event:
         row.finished_at = utcnow()
         _event(s, row, status, doc.get("message"), at=row.finished_at)
+    if doc["projects"]:
+        s.flush()  # the round row first: the projects' foreign key
+        s.connection().execute(insert(ProjectRow.__table__), [
+            {"round_id": row.id, **{k: p[k] for k in PROJECT_FIELDS}}
+            for p in doc["projects"]])
+    if status in ("optimal", "feasible"):
+        _solved_event(s, row, doc)
 
 
 def global_project_id(round_id: str, project_id: str) -> str:

@@ -42,11 +42,11 @@ def authenticate() -> None:
     (:mod:`.ratelimit`)."""
     client = ratelimit.guard()
     token = bearer_token()
-    committee = repo.committee_for_token(db(), token) if token else None
-    if committee is None:
+    info = repo.token_info(db(), token) if token else None
+    if info is None:
         ratelimit.failed(client)
         raise unauthorized()
-    g.committee_id = committee
+    g.committee_id, g.actor = info.committee_id, info.actor  # one read for both
 
 
 @dataclass(frozen=True)
