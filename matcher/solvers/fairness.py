@@ -189,7 +189,7 @@ class _Model:
     def __init__(self, cp_model, rnd: _Round, floors: np.ndarray):
         p = rnd.p
         self.cp_model, self.p, self.demand = cp_model, p, rnd.demand
-        self.m = m = cp_model.CpModel()
+        self.m = m = cpsat.new_model()
         self.poll = poll = cpsat.Poll(rnd.options.should_stop)
         rnd.options.note(stage="fairness model")
         self.f, self.x = cpsat._quantities(m, p, poll)
