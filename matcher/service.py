@@ -188,11 +188,13 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
                    workers: int = 0, progress: Optional[Callable[[str], None]] = None,
                    should_stop: Optional[Callable[[], bool]] = None, timings: bool = True,
                    hint: Optional[np.ndarray] = None,
-                   on_progress: Optional[Callable[..., None]] = None) -> RoundResult:
+                   on_progress: Optional[Callable[..., None]] = None, digest: bool = True) -> RoundResult:
     """Solve a prepared round, verify the result and build the output document.
 
     ``should_stop`` and ``on_progress``: see :class:`matcher.problem.SolveOptions`; the
-    stages after the solve are reported as ``stage`` ``verifying`` and ``output``."""
+    stages after the solve are reported as ``stage`` ``verifying`` and ``output``.
+    ``digest=False`` leaves ``round_sha256`` out of the output, for callers that keep only its
+    figures (a sweep's rows: the digest of a big round costs as much as its output)."""
     t0 = time.perf_counter()
     params = prep.params
     name = solver or params.solver
@@ -227,7 +229,8 @@ def solve_prepared(prep: Prepared, *, solver: Optional[str] = None, time_limit_s
             stats[key] = value
     options.note(stage="output")
     result = build_output(t, pairs, sol, stats)
-    result.round_sha256 = prep.digest()
+    if digest:
+        result.round_sha256 = prep.digest()
     t3 = time.perf_counter()
     if timings:
         seconds = dict(prep.seconds)

@@ -195,7 +195,8 @@ def run(rnd: Round, spec: SweepSpec, *, solver: Optional[str] = None, time_limit
         if warm_start and prev is not None:
             guess = carry(prev.prepared.pairs, prev.solution.x, prep.pairs, prep.tables.n_need)
             hint = guess if prep.problem.is_feasible(guess) else None
-        res = solve_prepared(prep, solver=solver, time_limit_s=time_limit_s, hint=hint, timings=timings)
+        res = solve_prepared(prep, solver=solver, time_limit_s=time_limit_s, hint=hint, timings=timings,
+                             digest=False)  # the rows show figures only
         rows.append(row_of(spec, value, res))
         prev = res
     return rows
