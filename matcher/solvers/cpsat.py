@@ -25,6 +25,7 @@ is stopped by a thread polling it every ``STOP_POLL_S``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import threading
@@ -45,7 +46,7 @@ SHORT_LIMIT_S = 1.0  # an UNKNOWN within a limit this short counts as the limit'
 WEIGHTED_PAIRS = 5000  # parts up to this many pairs first try all levels as one weighted objective
 WEIGHTED_SHARE = 0.3  # ... within this share of the time left (then the levels one by one, from its result)
 PRESOLVE_PAIRS = 2000  # CP-SAT presolves only larger parts: on small ones it costs more than it saves
-# (measured on member rounds with lots and limits: 1.3 s -> 0.05 s for a 60-pair part; benchmarks/latency.py)
+# (measured on member rounds with lots and limits: 1.3 s -> 0.05 s for a 60-pair part; docs/solvers.md)
 EXACT_OBJECTIVE = 2 ** 53  # CP-SAT reports objectives and bounds as doubles: exact below this
 
 
@@ -158,23 +159,22 @@ def solve(problem: Problem, options: SolveOptions) -> Solution:
                            message="stopped on request while building the model; kept the start result")
 
 
-_MODEL_CLASS = None
+@functools.cache
+def _model_class() -> type:
+    from ortools.sat.python import cp_model  # lazy: heavy import
+
+    class Model(cp_model.CpModel):
+        def _add_pre_pep8_methods(self) -> None:
+            pass
+
+    return Model
 
 
 def new_model():
     """A ``CpModel`` without the pre-PEP 8 method aliases that its constructor adds one by one
     (through ``dir()``, about 0.35 ms a model: more than solving a small part). Nothing here
     calls the old names; if OR-Tools drops the hook, the override is simply never called."""
-    global _MODEL_CLASS
-    if _MODEL_CLASS is None:
-        from ortools.sat.python import cp_model  # lazy: heavy import
-
-        class Model(cp_model.CpModel):
-            def _add_pre_pep8_methods(self) -> None:
-                pass
-
-        _MODEL_CLASS = Model
-    return _MODEL_CLASS()
+    return _model_class()()
 
 
 def _solve(problem: Problem, options: SolveOptions, hint, t0: float) -> Solution:
@@ -304,10 +304,8 @@ class _Runner:
 
     def watch(self, level: str, value_of=None):
         """The solution callback; ``value_of`` maps an objective value (or bound) to the served
-        value (level 1: the objective itself)."""
+        value, for the progress figures (None: this run's objective is not the served value)."""
         options = self.options
-        if value_of is None and level.startswith("level 1 "):
-            value_of = lambda objective: objective  # noqa: E731
 
         class Watch(self.cp_model.CpSolverSolutionCallback):
             def on_solution_callback(self) -> None:
@@ -409,6 +407,11 @@ def _proven_start(p: Problem, hint) -> np.ndarray | None:
     return h
 
 
+def _served(objective: float) -> float:
+    """Level 1's objective is the served value itself."""
+    return objective
+
+
 def lexicographic_weights(stages: list[Stage]) -> Optional[list[int]]:
     """Weights that make one objective of the levels, exactly lexicographic: the last level's
     weight is 1 and each level's is the product of the spans below it, so that everything the lower
@@ -473,7 +476,7 @@ def _run_stages(m, runner: _Runner, p: Problem, x, stages: list, t0: float, prov
             with contextlib.suppress(Stopped):  # then the level's run below answers at once: the result is kept
                 add_hints(m, x, best_x[x.index.to_numpy()], Poll(runner.options.should_stop))
         began = time.perf_counter()
-        st = runner.run(f"level {k + 1} ({name})")
+        st = runner.run(f"level {k + 1} ({name})", value_of=_served if k == 0 else None)
         levels.append(time.perf_counter() - began)
         stats = SolverStats(build_seconds=built - t0, level_seconds=tuple(levels))
         if k == 0 and st in (Status.INFEASIBLE, Status.UNKNOWN):

@@ -166,18 +166,19 @@ class _Runner(cpsat._Runner):
     check, or later levels without a result), never a fault: the caller holds a result.
     With the full linear relaxation: the coverage counts over flow constraints are what
     the LP cuts prove quickly (with the default level, one worker could search a tiny
-    infeasible check for a minute)."""
+    infeasible check for a minute). Presolve as in cpsat (off up to ``PRESOLVE_PAIRS`` pairs:
+    measured, the fairness tests take the same time either way)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.solver.parameters.linearization_level = 2
 
-    def run(self, level: str) -> Status:
+    def run(self, level: str, value_of=None) -> Status:
         if self.stop_requested():
             return Status.UNKNOWN
         self.options.note(stage=f"CP-SAT {level}")
         self.solver.parameters.max_time_in_seconds = max(0.05, self.deadline - time.perf_counter())
-        code = self._run_code(level)
+        code = self._run_code(level, value_of)
         if code == self.cp_model.UNKNOWN:
             return Status.UNKNOWN
         return cpsat._status(self.cp_model, code, True)

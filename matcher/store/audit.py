@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..cycle import audit as chain
-from .db import Database
+from .db import Database, is_sqlite
 from .models import AuditEventRow, Committee
 
 
@@ -38,7 +38,7 @@ def to_event(row: AuditEventRow) -> dict:
 def lock_committee(s: Session, committee_id: str) -> None:
     """Serialise this committee's writers until the transaction ends (nothing to do on SQLite, whose
     write transactions hold the database's lock from their start)."""
-    if s.get_bind().dialect.name != "sqlite":
+    if not is_sqlite(s.get_bind()):
         s.execute(select(Committee.id).where(Committee.id == committee_id).with_for_update())
 
 

@@ -216,7 +216,7 @@ def test_a_fairness_check_cpsat_leaves_undecided_is_a_status_not_an_error(monkey
     doc = side_round()
     doc["params"]["fairness"]["min_value_ratio"] = 5e-324
     plain = solve_round(without_fairness(doc), timings=False).result
-    monkeypatch.setattr(fairness._Runner, "_run_code", lambda self, level: cp_model.UNKNOWN)
+    monkeypatch.setattr(fairness._Runner, "_run_code", lambda self, level, value_of=None: cp_model.UNKNOWN)
     out = solve_round(doc, timings=False).result
     assert out.status == "feasible" and "fairness not proven" in out.message
     assert out.fairness is not None and out.projects == plain.projects
